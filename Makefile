@@ -60,7 +60,17 @@ UTIL_OBJS := \
 	libfs/util/rbtree.o
 
 DISK_OBJS := \
-	libfs/disk/dev.o
+	libfs/disk/alloc.o \
+	libfs/disk/ctree.o \
+	libfs/disk/dev.o \
+	libfs/disk/extent-buffer.o \
+	libfs/disk/mkfs.o \
+	libfs/disk/open.o \
+	libfs/disk/probe.o \
+	libfs/disk/super.o \
+	libfs/disk/transaction.o \
+	libfs/disk/verify.o
+DISK_OBJS += libfs/disk/dump.o libfs/disk/dump-item.o libfs/disk/dump-super.o
 
 TRACE_OBJS :=
 
@@ -75,12 +85,13 @@ LIB_OBJS := $(UTIL_OBJS) $(DISK_OBJS) $(TRACE_OBJS) $(CHECK_OBJS) $(ENGINE_OBJS)
 # ---- commands ----
 
 CMD_COMMON := cmd/messages.o cmd/options.o
-COMMANDS :=
+COMMANDS := cowmkfs cowdump
 
 # ---- unit suites: each links only its layer and those below it ----
 
 UNIT_UTIL := tests/unit/check_util
-UNIT_TESTS := $(UNIT_UTIL)
+UNIT_DISK := tests/unit/check_disk
+UNIT_TESTS := $(UNIT_UTIL) $(UNIT_DISK)
 
 all: libfs.a $(COMMANDS)
 
@@ -104,6 +115,10 @@ tests/unit/%.o: tests/unit/%.c
 	$(Q)$(CC) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 tests/unit/check_util: tests/unit/check_util.o $(UTIL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+tests/unit/check_disk: tests/unit/check_disk.o $(DISK_OBJS) $(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 

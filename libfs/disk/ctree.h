@@ -19,6 +19,7 @@ struct extent_buffer {
 	uint64_t bytenr;
 	int refs;			/* paths and roots holding it */
 	int dirty;			/* changed in the running transaction */
+	int stale;			/* freed: not in the cache any more, drop at last ref */
 	struct rb_node rb;		/* in fs->eb_tree */
 	struct extent_buffer *lru_prev, *lru_next;
 	uint8_t data[COWFS_NODE_SIZE];
@@ -37,6 +38,14 @@ int read_tree_block(struct cowfs_fs *fs, uint64_t bytenr, uint64_t owner, int le
 		    uint64_t gen, struct extent_buffer **out);
 void free_eb(struct cowfs_fs *fs, struct extent_buffer *eb);
 void mark_eb_dirty(struct cowfs_fs *fs, struct extent_buffer *eb);
+/* A fresh, zeroed, dirty block at bytenr for tree owner at level (referenced once). */
+struct extent_buffer *eb_create(struct cowfs_fs *fs, uint64_t bytenr, uint64_t owner, int level);
+/* Take a block out of the cache (it was freed); the memory goes at its last reference. */
+void eb_forget(struct cowfs_fs *fs, struct extent_buffer *eb);
+/* Write every dirty block (checksummed) to the device; they become clean. */
+int write_dirty_ebs(struct cowfs_fs *fs);
+/* Drop every cached block (at close); dirty ones are discarded. */
+void eb_cache_destroy(struct cowfs_fs *fs);
 
 static inline struct cowfs_header *eb_header(struct extent_buffer *eb)
 {

@@ -32,6 +32,7 @@ struct cowfs_fs {
 	uint64_t last_trans;		/* generation of the last commit */
 	uint64_t transid;		/* of the running transaction: last_trans + 1 */
 	int trans_dirty;
+	int aborted;			/* a commit failed: refuse further changes */
 	uint64_t next_ino;
 	uint64_t bytes_used;		/* as of the running transaction */
 
@@ -39,6 +40,7 @@ struct cowfs_fs {
 	struct rb_root eb_tree;
 	uint64_t eb_count;
 	struct extent_buffer *lru_head, *lru_tail;	/* clean, unreferenced ones */
+	struct extent_buffer *dirty_head, *dirty_tail;	/* written at commit */
 	uint64_t eb_clean;
 
 	/* free space: ranges neither allocated, reserved nor pinned */
@@ -51,5 +53,8 @@ struct cowfs_fs {
 	struct rb_root delayed_refs;
 	uint64_t delayed_ref_count;
 };
+
+/* Empty in-memory indexes and roots, for open and mkfs. */
+void fs_init_memory(struct cowfs_fs *fs);
 
 #endif
