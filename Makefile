@@ -71,12 +71,26 @@ DISK_OBJS := \
 	libfs/disk/transaction.o \
 	libfs/disk/verify.o
 DISK_OBJS += libfs/disk/dump.o libfs/disk/dump-item.o libfs/disk/dump-super.o
+DISK_OBJS += libfs/disk/compress.o libfs/disk/dir.o libfs/disk/dir-item.o \
+	libfs/disk/file-item.o libfs/disk/inode.o libfs/disk/read.o libfs/disk/write.o
 
-TRACE_OBJS :=
+TRACE_OBJS := \
+	libfs/trace/data.o libfs/trace/input.o libfs/trace/lex.o libfs/trace/op.o \
+	libfs/trace/parse.o libfs/trace/path.o libfs/trace/reader.o libfs/trace/spec.o \
+	libfs/trace/stamp.o libfs/trace/writer.o
+TRACE_OBJS += libfs/trace/spec-text.o
 
-CHECK_OBJS :=
+CHECK_OBJS := \
+	libfs/check/compare.o libfs/check/fsck.o libfs/check/fsck-collect.o \
+	libfs/check/fsck-vec.o libfs/check/hasher.o libfs/check/pass0-super.o \
+	libfs/check/pass1-trees.o libfs/check/pass2-extents.o libfs/check/pass3-inodes.o \
+	libfs/check/pass3-names.o libfs/check/pass4-data.o libfs/check/problem.o
+CHECK_OBJS += libfs/check/expect.o libfs/check/expect-read.o libfs/check/expect-check.o \
+	libfs/check/expect-cmp.o
 
-ENGINE_OBJS :=
+ENGINE_OBJS := \
+	libfs/engine/extent-io-tree.o libfs/engine/ordered-data.o libfs/engine/page-cache.o \
+	libfs/engine/workqueue.o
 
 REPLAY_OBJS :=
 
@@ -86,12 +100,24 @@ LIB_OBJS := $(UTIL_OBJS) $(DISK_OBJS) $(TRACE_OBJS) $(CHECK_OBJS) $(ENGINE_OBJS)
 
 CMD_COMMON := cmd/messages.o cmd/options.o
 COMMANDS := cowmkfs cowdump
+COMMANDS += cowfsck
 
 # ---- unit suites: each links only its layer and those below it ----
 
 UNIT_UTIL := tests/unit/check_util
 UNIT_DISK := tests/unit/check_disk
 UNIT_TESTS := $(UNIT_UTIL) $(UNIT_DISK)
+UNIT_FSOPS := tests/unit/check_fsops
+UNIT_TESTS += $(UNIT_FSOPS)
+UNIT_TRACE := tests/unit/check_trace
+UNIT_TESTS += $(UNIT_TRACE)
+UNIT_CHECK := tests/unit/check_check
+UNIT_TESTS += $(UNIT_CHECK)
+UNIT_EXPECT := tests/unit/check_expect
+UNIT_TESTS += $(UNIT_EXPECT)
+UNIT_ENGINE := tests/unit/check_engine_tree tests/unit/check_engine_cache \
+	tests/unit/check_engine_ordered tests/unit/check_engine_workqueue
+UNIT_TESTS += $(UNIT_ENGINE)
 
 all: libfs.a $(COMMANDS)
 
@@ -119,6 +145,26 @@ tests/unit/check_util: tests/unit/check_util.o $(UTIL_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
 tests/unit/check_disk: tests/unit/check_disk.o $(DISK_OBJS) $(UTIL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+tests/unit/check_fsops: tests/unit/check_fsops.o tests/unit/fsops-data.o $(DISK_OBJS) $(UTIL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+tests/unit/check_check: tests/unit/check_check.o $(CHECK_OBJS) $(TRACE_OBJS) $(DISK_OBJS) $(UTIL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+tests/unit/check_trace: tests/unit/check_trace.o $(TRACE_OBJS) $(UTIL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+tests/unit/check_expect: tests/unit/check_expect.o $(CHECK_OBJS) $(TRACE_OBJS) $(DISK_OBJS) $(UTIL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+$(UNIT_ENGINE): %: %.o $(ENGINE_OBJS) $(DISK_OBJS) $(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 

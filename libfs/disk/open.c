@@ -121,15 +121,30 @@ void cowfs_free_reserved_extent(cowfs_fs *fs, uint64_t bytenr, uint64_t len)
 	free_range(fs, bytenr, len);
 }
 
+/* Data I/O stays inside [reserved area end, total_bytes) and on block boundaries. */
+static int data_range_ok(const cowfs_fs *fs, uint64_t bytenr, size_t len)
+{
+	uint64_t total = cowfs_super_total_bytes(&fs->super);
+
+	return bytenr >= COWFS_RESERVED_BYTES && !((bytenr | len) % COWFS_BLOCK_SIZE) &&
+	       bytenr <= total && len <= total - bytenr;
+}
+
 int cowfs_write_data(cowfs_fs *fs, uint64_t bytenr, const void *buf, size_t len)
 {
-	if (bytenr < COWFS_RESERVED_BYTES || (bytenr | len) % COWFS_BLOCK_SIZE)
+	if (!fs->writable)
+		return -EROFS;
+	if (fs->aborted)
+		return -EIO;
+	if (!data_range_ok(fs, bytenr, len))
 		return -EINVAL;
 	return dev_pwrite(&fs->dev, buf, len, bytenr);
 }
 
 int cowfs_read_data(cowfs_fs *fs, uint64_t bytenr, void *buf, size_t len)
 {
+	if (!data_range_ok(fs, bytenr, len))
+		return -EINVAL;
 	return dev_pread(&fs->dev, buf, len, bytenr);
 }
 
