@@ -92,7 +92,9 @@ ENGINE_OBJS := \
 	libfs/engine/extent-io-tree.o libfs/engine/ordered-data.o libfs/engine/page-cache.o \
 	libfs/engine/workqueue.o
 
-REPLAY_OBJS :=
+ORACLE_OBJS := libfs/replay/oracle.o libfs/replay/oracle-map.o libfs/replay/oracle-expect.o \
+	libfs/replay/oracle-adopt.o
+REPLAY_OBJS := $(ORACLE_OBJS)
 
 LIB_OBJS := $(UTIL_OBJS) $(DISK_OBJS) $(TRACE_OBJS) $(CHECK_OBJS) $(ENGINE_OBJS) $(REPLAY_OBJS)
 
@@ -115,9 +117,17 @@ UNIT_CHECK := tests/unit/check_check
 UNIT_TESTS += $(UNIT_CHECK)
 UNIT_EXPECT := tests/unit/check_expect
 UNIT_TESTS += $(UNIT_EXPECT)
+UNIT_ORACLE := tests/unit/check_oracle
+UNIT_TESTS += $(UNIT_ORACLE)
 UNIT_ENGINE := tests/unit/check_engine_tree tests/unit/check_engine_cache \
 	tests/unit/check_engine_ordered tests/unit/check_engine_workqueue
 UNIT_TESTS += $(UNIT_ENGINE)
+UNIT_DUMP := tests/unit/check_dump
+UNIT_TESTS += $(UNIT_DUMP)
+
+# ---- test programs: the differential test against the kernel (tests/kernel-diff/run) ----
+
+TEST_TOOLS := tests/tools/trace-apply tests/tools/trace-gen
 
 all: libfs.a $(COMMANDS)
 
@@ -148,6 +158,15 @@ tests/unit/check_disk: tests/unit/check_disk.o $(DISK_OBJS) $(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
+tests/unit/check_dump: tests/unit/check_dump.o $(DISK_OBJS) $(UTIL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+tests/tools/trace-gen: tests/tools/trace-gen-ops.o
+$(TEST_TOOLS): %: %.o $(TRACE_OBJS) $(UTIL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 tests/unit/check_fsops: tests/unit/check_fsops.o tests/unit/fsops-data.o $(DISK_OBJS) $(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
@@ -164,6 +183,11 @@ tests/unit/check_expect: tests/unit/check_expect.o $(CHECK_OBJS) $(TRACE_OBJS) $
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
+tests/unit/check_oracle: tests/unit/check_oracle.o $(ORACLE_OBJS) $(CHECK_OBJS) $(TRACE_OBJS) \
+		$(DISK_OBJS) $(UTIL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
 $(UNIT_ENGINE): %: %.o $(ENGINE_OBJS) $(DISK_OBJS) $(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
@@ -171,7 +195,7 @@ $(UNIT_ENGINE): %: %.o $(ENGINE_OBJS) $(DISK_OBJS) $(UTIL_OBJS)
 check-deps:
 	@$(PKG_CONFIG) --exists check || { echo "missing test dependency: pkg-config cannot find 'check'; on Debian: apt-get install check" >&2; exit 1; }
 
-check: check-deps all $(UNIT_TESTS)
+check: check-deps all $(UNIT_TESTS) $(TEST_TOOLS)
 	@LC_ALL=C ./tests/run-unit $(UNIT_TESTS)
 	@LC_ALL=C ./tests/run-regress
 
@@ -182,6 +206,7 @@ install: all
 
 clean:
 	rm -f libfs.a $(COMMANDS) $(UNIT_TESTS) tests/unit/*.tap
+	rm -f $(TEST_TOOLS)
 	find . -name '*.o' -delete -o -name '*.d' -delete
 
 .PHONY: all check check-deps install clean

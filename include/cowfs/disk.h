@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cowfs/layout.h"
+
 typedef struct cowfs_fs cowfs_fs;
 
 #define COWFS_UUID_SIZE 16
@@ -27,7 +29,7 @@ struct cowfs_mkfs_opts {
 	const char *label;		/* NULL: empty */
 	const uint8_t *uuid;		/* 16 bytes, NULL: generate */
 	uint64_t size;			/* 0: the size of the existing file or device */
-	uint64_t features;		/* COWFS_FEATURE_* of format.h (compress_zstd) */
+	uint64_t features;		/* COWFS_FEATURE_* of layout.h */
 	int64_t time;			/* seconds for the root inode's times */
 };
 

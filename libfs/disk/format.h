@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cowfs/layout.h"
+
 #define COWFS_BLOCK_SIZE	4096u
 #define COWFS_BLOCK_SHIFT	12
 #define COWFS_NODE_SIZE		COWFS_BLOCK_SIZE
@@ -20,18 +22,14 @@
 #define COWFS_SUPER_BACKUP	(1024ull * 1024 - COWFS_BLOCK_SIZE)
 #define COWFS_SUPER_COPIES	2
 #define COWFS_RESERVED_BYTES	(1024ull * 1024)	/* nothing is allocated below this */
-#define COWFS_MIN_SIZE		(16ull * 1024 * 1024)
 
 #define COWFS_MAGIC		0x315366576f435f5full	/* "_CoWfS1" + '_' little-endian */
 #define COWFS_FORMAT_VERSION	1
 #define COWFS_CSUM_CRC32C	0
 #define COWFS_CSUM_SIZE		32	/* room in headers; crc32c uses the first 4 bytes */
 #define COWFS_FSID_SIZE		16
-#define COWFS_LABEL_SIZE	256
 
-/* Incompat feature bits: an image with an unknown bit is refused. */
-#define COWFS_FEATURE_COMPRESS_ZSTD	(1ull << 0)
-#define COWFS_FEATURES_SUPPORTED	(COWFS_FEATURE_COMPRESS_ZSTD)
+/* Feature bits (COWFS_FEATURE_*) and extent limits are in cowfs/layout.h. */
 
 /* Tree ids, as btrfs numbers them; also the header's owner field. */
 #define COWFS_EXTENT_TREE	2ull
@@ -55,12 +53,7 @@ enum { COWFS_ROOT_FS = 0, COWFS_ROOT_EXTENT = 1, COWFS_ROOT_CSUM = 2 };
 #define COWFS_EXTENT_ITEM	168
 
 #define COWFS_MAX_LEVEL		8
-#define COWFS_NAME_MAX		255
 
-/* Data extent limits: an uncompressed extent holds at most 1 MiB (so its csum item
- * fits a leaf), a compressed one at most 128 KiB of file data, as btrfs. */
-#define COWFS_MAX_EXTENT	(1024u * 1024)
-#define COWFS_MAX_COMPRESSED	(128u * 1024)
 
 typedef struct { uint8_t b[2]; } le16_t;
 typedef struct { uint8_t b[4]; } le32_t;
