@@ -89,8 +89,13 @@ CHECK_OBJS += libfs/check/expect.o libfs/check/expect-read.o libfs/check/expect-
 	libfs/check/expect-cmp.o
 
 ENGINE_OBJS := \
-	libfs/engine/extent-io-tree.o libfs/engine/ordered-data.o libfs/engine/page-cache.o \
-	libfs/engine/workqueue.o
+	libfs/engine/bio.o libfs/engine/cow.o libfs/engine/engine.o libfs/engine/events.o \
+	libfs/engine/extent-io-tree.o libfs/engine/extent-writepage.o libfs/engine/file.o \
+	libfs/engine/fixup.o libfs/engine/inode.o libfs/engine/mmap.o \
+	libfs/engine/ordered-data.o libfs/engine/ordered-io.o libfs/engine/page-cache.o \
+	libfs/engine/page-ops.o libfs/engine/profile.o libfs/engine/readpage.o \
+	libfs/engine/reclaim.o libfs/engine/space-info.o libfs/engine/task.o \
+	libfs/engine/transaction.o libfs/engine/truncate.o libfs/engine/workqueue.o
 
 ORACLE_OBJS := libfs/replay/oracle.o libfs/replay/oracle-map.o libfs/replay/oracle-expect.o \
 	libfs/replay/oracle-adopt.o
