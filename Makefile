@@ -2,6 +2,7 @@
 #
 # Targets:
 #   make               build libfs.a and the commands (cowmkfs cowreplay cowfsck cowdump)
+#   make demo          run the main job end to end on the bundled data
 #   make check         build with -Werror, run the unit suites (Check, TAP) and the regression cases
 #   make install       install commands and man pages under $(DESTDIR)$(PREFIX)
 #   make clean
@@ -125,7 +126,7 @@ UNIT_TESTS += $(UNIT_EXPECT)
 UNIT_ORACLE := tests/unit/check_oracle
 UNIT_TESTS += $(UNIT_ORACLE)
 UNIT_ENGINE := tests/unit/check_engine_tree tests/unit/check_engine_cache \
-	tests/unit/check_engine_ordered tests/unit/check_engine_workqueue
+	tests/unit/check_engine_ordered tests/unit/check_engine_workqueue tests/unit/check_engine
 UNIT_TESTS += $(UNIT_ENGINE)
 UNIT_DUMP := tests/unit/check_dump
 UNIT_TESTS += $(UNIT_DUMP)
@@ -197,6 +198,9 @@ $(UNIT_ENGINE): %: %.o $(ENGINE_OBJS) $(DISK_OBJS) $(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
+demo: all
+	@./tests/demo
+
 check-deps:
 	@$(PKG_CONFIG) --exists check || { echo "missing test dependency: pkg-config cannot find 'check'; on Debian: apt-get install check" >&2; exit 1; }
 
@@ -214,7 +218,7 @@ clean:
 	rm -f $(TEST_TOOLS)
 	find . -name '*.o' -delete -o -name '*.d' -delete
 
-.PHONY: all check check-deps install clean
+.PHONY: all demo check check-deps install clean
 .DELETE_ON_ERROR:
 
 -include $(shell find libfs cmd tests -name '*.d' 2>/dev/null)
