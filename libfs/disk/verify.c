@@ -323,7 +323,8 @@ static enum cowfs_block_status check_fs_item(const struct cowfs_key *key, const 
 		if (fe->type != COWFS_FILE_EXTENT_REG)
 			return bad_item(err, key, fe->type, COWFS_FILE_EXTENT_REG,
 					"bad file extent type");
-		if (fe->compression != COWFS_COMPRESS_NONE && fe->compression != COWFS_COMPRESS_ZSTD)
+		if (fe->compression != COWFS_COMPRESS_NONE &&
+		    fe->compression != COWFS_COMPRESS_ZSTD)
 			return bad_item(err, key, fe->compression, COWFS_COMPRESS_ZSTD,
 					"bad compression");
 		return COWFS_BLOCK_OK;

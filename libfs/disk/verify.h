@@ -20,12 +20,12 @@ enum cowfs_block_status {
 	COWFS_BLOCK_BAD_FSID,
 	COWFS_BLOCK_BAD_GENERATION,	/* have: generation, expect: the maximum */
 	COWFS_BLOCK_BAD_LEVEL,		/* have: level, expect: wanted level or the maximum */
-	COWFS_BLOCK_BAD_OWNER,		/* have: owner, expect: wanted owner (0: none known) */
+	COWFS_BLOCK_BAD_OWNER,		/* have: owner, expect: wanted owner (0: any) */
 	COWFS_BLOCK_BAD_NRITEMS,	/* have: nritems, expect: the limit */
 	COWFS_BLOCK_BAD_KEY_ORDER,	/* slot: the first key not above its predecessor */
 	COWFS_BLOCK_BAD_ITEM_OFFSET,	/* slot: item data outside, overlapping or not packed */
 	COWFS_BLOCK_BAD_BLOCKPTR,	/* slot: a child pointer; have: its value */
-	COWFS_BLOCK_BAD_ITEM,		/* slot: an item whose type or size is wrong for its tree */
+	COWFS_BLOCK_BAD_ITEM,		/* slot: an item of a wrong type or size for its tree */
 	/* superblock only */
 	COWFS_SUPER_BAD_MAGIC,
 	COWFS_SUPER_BAD_CSUM,
@@ -37,7 +37,7 @@ enum cowfs_block_status {
 	COWFS_SUPER_BAD_ROOT,		/* slot: root index */
 	COWFS_SUPER_BAD_GENERATION,
 	COWFS_SUPER_BAD_USAGE,		/* bytes_used or next_ino impossible */
-	COWFS_SUPER_TOO_BIG,		/* total_bytes past the device end; every other check passed */
+	COWFS_SUPER_TOO_BIG,		/* past the device end; every other check passed */
 	COWFS_BLOCK_NR_STATUS
 };
 
@@ -47,7 +47,7 @@ struct cowfs_block_err {
 	int slot;			/* item, pointer or root index; -1: the header */
 	struct cowfs_key key;		/* the key at slot, when slot >= 0 */
 	uint64_t have, expect;
-	char msg[128];			/* "bad checksum, have 0x12345678 expect 0x9abcdef0" */
+	char msg[128];			/* "bad checksum, have 0x1234abcd expect 0x..." */
 };
 
 /* Short stable name of a status ("bad-csum"), never NULL. */
