@@ -99,8 +99,9 @@ ENGINE_OBJS := \
 	libfs/engine/transaction.o libfs/engine/truncate.o libfs/engine/workqueue.o
 
 ORACLE_OBJS := libfs/replay/oracle.o libfs/replay/oracle-map.o libfs/replay/oracle-expect.o \
-	libfs/replay/oracle-adopt.o
-REPLAY_OBJS := $(ORACLE_OBJS)
+	libfs/replay/oracle-adopt.o libfs/replay/oracle-inode.o
+REPLAY_OBJS := $(ORACLE_OBJS) libfs/replay/driver.o libfs/replay/replay-op.o \
+	libfs/replay/replay-verify.o
 
 LIB_OBJS := $(UTIL_OBJS) $(DISK_OBJS) $(TRACE_OBJS) $(CHECK_OBJS) $(ENGINE_OBJS) $(REPLAY_OBJS)
 
@@ -109,6 +110,7 @@ LIB_OBJS := $(UTIL_OBJS) $(DISK_OBJS) $(TRACE_OBJS) $(CHECK_OBJS) $(ENGINE_OBJS)
 CMD_COMMON := cmd/messages.o cmd/options.o
 COMMANDS := cowmkfs cowdump
 COMMANDS += cowfsck
+COMMANDS += cowreplay
 
 # ---- unit suites: each links only its layer and those below it ----
 
@@ -125,11 +127,15 @@ UNIT_EXPECT := tests/unit/check_expect
 UNIT_TESTS += $(UNIT_EXPECT)
 UNIT_ORACLE := tests/unit/check_oracle
 UNIT_TESTS += $(UNIT_ORACLE)
+UNIT_REPLAY := tests/unit/check_replay
+UNIT_TESTS += $(UNIT_REPLAY)
 UNIT_ENGINE := tests/unit/check_engine_tree tests/unit/check_engine_cache \
 	tests/unit/check_engine_ordered tests/unit/check_engine_workqueue tests/unit/check_engine
 UNIT_TESTS += $(UNIT_ENGINE)
 UNIT_DUMP := tests/unit/check_dump
 UNIT_TESTS += $(UNIT_DUMP)
+UNIT_CMD := tests/unit/check_cmd
+UNIT_TESTS += $(UNIT_CMD)
 
 # ---- test programs: the differential test against the kernel (tests/kernel-diff/run) ----
 
@@ -168,6 +174,12 @@ tests/unit/check_dump: tests/unit/check_dump.o $(DISK_OBJS) $(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
+# The command helpers live in cmd/, outside the include path of libfs.
+tests/unit/check_cmd.o: CFLAGS += -I.
+tests/unit/check_cmd: tests/unit/check_cmd.o cmd/options.o cmd/messages.o $(UTIL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
 tests/tools/trace-gen: tests/tools/trace-gen-ops.o
 $(TEST_TOOLS): %: %.o $(TRACE_OBJS) $(UTIL_OBJS)
 	@echo "  LD      $@"
@@ -191,6 +203,11 @@ tests/unit/check_expect: tests/unit/check_expect.o $(CHECK_OBJS) $(TRACE_OBJS) $
 
 tests/unit/check_oracle: tests/unit/check_oracle.o $(ORACLE_OBJS) $(CHECK_OBJS) $(TRACE_OBJS) \
 		$(DISK_OBJS) $(UTIL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+tests/unit/check_replay: tests/unit/check_replay.o $(REPLAY_OBJS) $(ENGINE_OBJS) $(CHECK_OBJS) \
+		$(TRACE_OBJS) $(DISK_OBJS) $(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
