@@ -44,6 +44,9 @@ struct cowfs_profile {
 	const char *kernel;		/* which kernels behave so */
 	enum cowfs_oob_mode oob;
 	int write_cleans_pages;		/* buffered write cleans pages before copying */
+	/* the on-disk size at ordered completion: 1 = i_size, as NO_HOLES filesystems
+	 * since btrfs_inode_safe_disk_i_size_write; 0 = btrfs_ordered_update_i_size */
+	int disk_i_size_no_holes;
 };
 
 int cowfs_profile_count(void);
@@ -53,6 +56,7 @@ const char *cowfs_oob_mode_name(enum cowfs_oob_mode mode);	/* "fixup-ebusy" */
 /* The commit that introduced a behaviour, with its title, for --list-profiles. */
 const char *cowfs_oob_mode_commit(enum cowfs_oob_mode mode);
 const char *cowfs_write_cleans_commit(int cleans);
+const char *cowfs_disk_i_size_commit(int no_holes);
 
 /* ---- what the engine reports ---- */
 

@@ -251,6 +251,9 @@ int btrfs_update_inode(struct cowfs_engine *eng, struct inode *inode)
 
 	if (ret)
 		return ret;
+	if (di.size != inode->disk_i_size)
+		eng_event(eng, "inode item of %s: size %" PRIu64 " -> %" PRIu64, inode->path,
+			  di.size, inode->disk_i_size);
 	di.size = inode->disk_i_size;
 	return cowfs_write_inode(eng->fs, &di);
 }

@@ -73,6 +73,21 @@ static int insert_reserved_file_extent(struct cowfs_engine *eng, struct inode *i
 	return cowfs_insert_file_extent(eng->fs, inode->ino, &em, oe->csums);
 }
 
+/* The inode item's size once oe's file extent is in.  Before "btrfs: replace all
+ * uses of btrfs_ordered_update_i_size" (2020) it stops at the first unfinished
+ * ordered extent below; since then, on a NO_HOLES filesystem (cowfs has no hole
+ * items), btrfs_inode_safe_disk_i_size_write takes i_size as it is. */
+static int update_disk_i_size(struct cowfs_engine *eng, struct inode *inode,
+			      struct ordered_extent *oe)
+{
+	if (eng->profile->disk_i_size_no_holes)
+		inode->disk_i_size = inode->i_size;
+	else if (ordered_update_i_size(&inode->ordered_tree, 0, oe, inode->i_size,
+				       &inode->disk_i_size))
+		return 0;
+	return btrfs_update_inode(eng, inode);
+}
+
 /* btrfs_finish_ordered_io (inode.c v5.4:3191): the tree changes join the running
  * transaction; nothing of it is durable before that commits. */
 static int finish_ordered_fn(struct work *w)
@@ -100,9 +115,7 @@ static int finish_ordered_fn(struct work *w)
 	ret = insert_reserved_file_extent(eng, inode, oe, logical_len, &reserved);
 	if (!ret) {
 		inserted = 1;
-		if (!ordered_update_i_size(&inode->ordered_tree, 0, oe, inode->i_size,
-					   &inode->disk_i_size))
-			ret = btrfs_update_inode(eng, inode);
+		ret = update_disk_i_size(eng, inode, oe);
 	}
 	clear_extent_bits_locked(eng, inode, start, end,
 				 EXTENT_LOCKED | EXTENT_DEFRAG | EXTENT_DELALLOC_NEW);

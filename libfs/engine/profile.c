@@ -4,14 +4,14 @@
 #include "cowfs/engine.h"
 
 static const struct cowfs_profile profiles[] = {
-	{ "current", "Linux 5.6 and later (default)", COWFS_OOB_FIXUP, 0 },
-	{ "pre-fixup", "btrfs before 247e743cbe6e (2008)", COWFS_OOB_NONE, 1 },
-	{ "linux-2.6.29", "Linux 2.6.29 - 3.2", COWFS_OOB_FIXUP_NORESERVE, 1 },
-	{ "linux-4.19", "Linux 3.3 - 4.19", COWFS_OOB_FIXUP_EBUSY, 1 },
-	{ "linux-4.20", "Linux 4.20 - 5.5", COWFS_OOB_FIXUP_EBUSY, 0 },
-	{ "linux-5.6", "Linux 5.6 - 6.14", COWFS_OOB_FIXUP, 0 },
+	{ "current", "Linux 5.9 and later (default)", COWFS_OOB_FIXUP, 0, 1 },
+	{ "pre-fixup", "btrfs before 247e743cbe6e (2008)", COWFS_OOB_NONE, 1, 0 },
+	{ "linux-2.6.29", "Linux 2.6.29 - 3.2", COWFS_OOB_FIXUP_NORESERVE, 1, 0 },
+	{ "linux-4.19", "Linux 3.3 - 4.19", COWFS_OOB_FIXUP_EBUSY, 1, 0 },
+	{ "linux-4.20", "Linux 4.20 - 5.5", COWFS_OOB_FIXUP_EBUSY, 0, 0 },
+	{ "linux-5.6", "Linux 5.6 - 5.8", COWFS_OOB_FIXUP, 0, 0 },
 	{ "linux-6.15-experimental", "Linux 6.15 and later, CONFIG_BTRFS_EXPERIMENTAL",
-	  COWFS_OOB_REJECT, 0 },
+	  COWFS_OOB_REJECT, 0, 1 },
 };
 
 #define NPROFILES ((int)(sizeof(profiles) / sizeof(profiles[0])))
@@ -65,4 +65,11 @@ const char *cowfs_write_cleans_commit(int cleans)
 {
 	return cleans ? "the original merge (73d59314e6ed) until 7703bdd8d23e"
 		      : "7703bdd8d23e \"Btrfs: don't clean dirty pages during buffered writes\"";
+}
+
+const char *cowfs_disk_i_size_commit(int no_holes)
+{
+	return no_holes ? "\"btrfs: replace all uses of btrfs_ordered_update_i_size\" (2020): "
+			  "i_size, with NO_HOLES"
+			: "btrfs_ordered_update_i_size: up to the first unfinished ordered extent";
 }

@@ -190,8 +190,11 @@ int btrfs_setsize(struct cowfs_engine *eng, struct inode *inode, uint64_t newsiz
 		if (ret)
 			return ret;
 		inode->i_size = newsize;
-		ordered_update_i_size(&inode->ordered_tree, newsize, NULL, newsize,
-				      &inode->disk_i_size);
+		if (eng->profile->disk_i_size_no_holes)
+			inode->disk_i_size = newsize;	/* btrfs_inode_safe_disk_i_size_write */
+		else
+			ordered_update_i_size(&inode->ordered_tree, newsize, NULL, newsize,
+					      &inode->disk_i_size);
 		return btrfs_update_inode(eng, inode);
 	}
 	inode->i_size = newsize;	/* truncate_setsize */

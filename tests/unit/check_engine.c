@@ -605,6 +605,62 @@ START_TEST(test_dirty_memory_bounded)
 }
 END_TEST
 
+/* A write past EOF's block first zeroes that block's tail: the disk still has
+ * the bytes a shrinking truncate cut off. */
+START_TEST(test_write_past_eof_zeroes_tail)
+{
+	open_engine("current", 0, 0);
+	ck_assert_int_eq(cowfs_engine_create(eng, 1, "/f"), 0);
+	write_ok(2, "/f", 0, 10000);
+	ck_assert_int_eq(cowfs_engine_sync(eng, 3), 0);
+	ck_assert_int_eq(cowfs_engine_truncate(eng, 4, "/f", 5000), 0);
+	ck_assert_int_eq(cowfs_engine_sync(eng, 5), 0);
+	ck_assert_int_eq(cowfs_engine_reclaim(eng, 6, "/f", UINT64_MAX), 2);
+	write_ok(7, "/f", 20000, 10);
+	ck_assert_uint_eq(mismatches("/f", 5000, 15000, 0), 0);
+	ck_assert_int_eq(cowfs_engine_sync(eng, 8), 0);
+	crash();
+	ck_assert_uint_eq(mismatches("/f", 0, 5000, 2), 0);
+	ck_assert_uint_eq(mismatches("/f", 5000, 15000, 0), 0);
+	ck_assert_uint_eq(mismatches("/f", 20000, 10, 7), 0);
+	ck_assert_int_eq(nfindings, 0);
+}
+END_TEST
+
+/* An ordered extent finishing under a grown file: v5.4 carries the size a
+ * truncate recorded, block-aligned, which the file never had; with NO_HOLES the
+ * size is i_size. */
+static uint64_t size_after_truncate_race(const char *profile)
+{
+	uint64_t size;
+
+	open_engine(profile, 0, 0);
+	ck_assert_int_eq(cowfs_engine_create(eng, 1, "/f"), 0);
+	write_ok(2, "/f", 0, 4096);
+	ck_assert_int_eq(cowfs_engine_writeback(eng, 3, "/f", 0), 0);
+	ck_assert_int_eq(cowfs_engine_truncate(eng, 4, "/f", 10000), 0);
+	write_ok(5, "/f", 10000, 10000);
+	ck_assert_int_eq(cowfs_engine_run(eng, 6, UINT64_MAX), 3);
+	ck_assert_int_eq(cowfs_engine_commit(eng, 7), 0);
+	crash();
+	ck_assert_int_eq(cowfs_engine_size(eng, "/f", &size), 0);
+	ck_assert_uint_eq(mismatches("/f", 0, 4096, 2), 0);
+	ck_assert_int_eq(nfindings, 0);
+	return size;
+}
+
+START_TEST(test_disk_i_size_no_holes)
+{
+	ck_assert_uint_eq(size_after_truncate_race("current"), 20000);
+}
+END_TEST
+
+START_TEST(test_disk_i_size_ordered_5_6)
+{
+	ck_assert_uint_eq(size_after_truncate_race("linux-5.6"), 12288);
+}
+END_TEST
+
 /* ---- truncate, unlink, mmap, cache budget, ENOSPC, seeds ---- */
 
 START_TEST(test_truncate)
@@ -764,6 +820,9 @@ START_TEST(test_profiles_table)
 	ck_assert_int_eq(cowfs_profile_find("current")->write_cleans_pages, 0);
 	ck_assert_int_eq(cowfs_profile_find("linux-4.19")->write_cleans_pages, 1);
 	ck_assert_int_eq(cowfs_profile_find("linux-4.20")->write_cleans_pages, 0);
+	ck_assert_int_eq(cowfs_profile_find("current")->disk_i_size_no_holes, 1);
+	ck_assert_int_eq(cowfs_profile_find("linux-5.6")->disk_i_size_no_holes, 0);
+	ck_assert_ptr_ne(cowfs_disk_i_size_commit(0), cowfs_disk_i_size_commit(1));
 	for (int m = 0; m < COWFS_OOB_NR; m++) {
 		ck_assert_ptr_nonnull(strstr(cowfs_oob_mode_commit(m), " "));
 		ck_assert_str_ne(cowfs_oob_mode_name(m), "unknown");
@@ -837,6 +896,9 @@ static Suite *engine_suite(void)
 	ADD(tc, test_truncated_ordered_extent);
 	ADD(tc, test_fixup_enospc);
 	ADD(tc, test_dirty_memory_bounded);
+	ADD(tc, test_write_past_eof_zeroes_tail);
+	ADD(tc, test_disk_i_size_no_holes);
+	ADD(tc, test_disk_i_size_ordered_5_6);
 	ADD(tc, test_truncate);
 	ADD(tc, test_unlink_waits_for_ordered);
 	ADD(tc, test_mwrite);
