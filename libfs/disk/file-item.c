@@ -351,13 +351,13 @@ int cowfs_truncate(cowfs_fs *fs, uint64_t ino, uint64_t size)
 		return ret;
 	if (size > MAX_FILE_SIZE)
 		return -EFBIG;
-	if (size < cowfs_inode_item_size(&item)) {
-		ret = cowfs_drop_extents(fs, ino, (size + BLOCK_MASK) & ~BLOCK_MASK, UINT64_MAX);
-		if (ret == 0)
-			ret = inode_lookup(fs, ino, &item);	/* nbytes moved */
-		if (ret < 0)
-			return ret;
-	}
+	/* Everything past the new size goes, whatever the item's old size said: extents
+	 * written beyond i_size (delalloc past EOF that completed) must not come back. */
+	ret = cowfs_drop_extents(fs, ino, (size + BLOCK_MASK) & ~BLOCK_MASK, UINT64_MAX);
+	if (ret == 0)
+		ret = inode_lookup(fs, ino, &item);	/* nbytes moved */
+	if (ret < 0)
+		return ret;
 	cowfs_set_inode_item_size(&item, size);
 	return inode_update(fs, ino, &item);
 }

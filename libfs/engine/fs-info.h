@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cowfs/engine.h"
+#include "cowfs/layout.h"
 #include "engine/extent-io-tree.h"
 #include "engine/ordered-data.h"
 #include "engine/page-cache.h"
@@ -20,9 +21,9 @@
 #include "util/rbtree.h"
 
 #define SECTORSIZE	PAGE_SIZE
-/* The format's largest uncompressed data extent (doc/format.md); btrfs allows
- * 128 MiB (BTRFS_MAX_EXTENT_SIZE), cowfs_reserve_extent 1 MiB. */
-#define MAX_EXTENT_SIZE	(1024u * 1024)
+/* The format's largest uncompressed data extent, where btrfs allows 128 MiB
+ * (BTRFS_MAX_EXTENT_SIZE). */
+#define MAX_EXTENT_SIZE	COWFS_MAX_EXTENT
 #define MAX_FILE_SIZE	(1ull << 60)
 
 struct task {
