@@ -88,6 +88,7 @@ CHECK_OBJS := \
 	libfs/check/pass3-names.o libfs/check/pass4-data.o libfs/check/problem.o
 CHECK_OBJS += libfs/check/expect.o libfs/check/expect-read.o libfs/check/expect-check.o \
 	libfs/check/expect-cmp.o
+CHECK_OBJS += libfs/check/fsck-expect.o
 
 ENGINE_OBJS := \
 	libfs/engine/bio.o libfs/engine/cow.o libfs/engine/engine.o libfs/engine/events.o \
@@ -151,9 +152,12 @@ libfs.a: $(LIB_OBJS)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
+# A command is cmd/NAME.o plus the shared objects; a larger one lists its extra parts here.
+cowmkfs: cmd/mkfs-rootdir.o
+
 $(COMMANDS): %: cmd/%.o $(CMD_COMMON) libfs.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(CMD_COMMON) libfs.a $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) libfs.a $(LDLIBS)
 
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
