@@ -103,6 +103,8 @@ ORACLE_OBJS := libfs/replay/oracle.o libfs/replay/oracle-map.o libfs/replay/orac
 	libfs/replay/oracle-adopt.o libfs/replay/oracle-inode.o
 REPLAY_OBJS := $(ORACLE_OBJS) libfs/replay/driver.o libfs/replay/replay-op.o \
 	libfs/replay/replay-verify.o
+REPLAY_OBJS += libfs/replay/replay-profile.o libfs/replay/replay-copy.o \
+	libfs/replay/replay-matrix.o
 
 LIB_OBJS := $(UTIL_OBJS) $(DISK_OBJS) $(TRACE_OBJS) $(CHECK_OBJS) $(ENGINE_OBJS) $(REPLAY_OBJS)
 
@@ -126,9 +128,11 @@ UNIT_CHECK := tests/unit/check_check
 UNIT_TESTS += $(UNIT_CHECK)
 UNIT_EXPECT := tests/unit/check_expect
 UNIT_TESTS += $(UNIT_EXPECT)
+UNIT_FSCK_EXPECT := tests/unit/check_fsck_expect
+UNIT_TESTS += $(UNIT_FSCK_EXPECT)
 UNIT_ORACLE := tests/unit/check_oracle
 UNIT_TESTS += $(UNIT_ORACLE)
-UNIT_REPLAY := tests/unit/check_replay
+UNIT_REPLAY := tests/unit/check_replay tests/unit/check_matrix
 UNIT_TESTS += $(UNIT_REPLAY)
 UNIT_ENGINE := tests/unit/check_engine_tree tests/unit/check_engine_cache \
 	tests/unit/check_engine_ordered tests/unit/check_engine_workqueue tests/unit/check_engine
@@ -154,6 +158,7 @@ libfs.a: $(LIB_OBJS)
 
 # A command is cmd/NAME.o plus the shared objects; a larger one lists its extra parts here.
 cowmkfs: cmd/mkfs-rootdir.o
+cowreplay: cmd/cowreplay-print.o
 
 $(COMMANDS): %: cmd/%.o $(CMD_COMMON) libfs.a
 	@echo "  LD      $@"
@@ -201,7 +206,8 @@ tests/unit/check_trace: tests/unit/check_trace.o $(TRACE_OBJS) $(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
-tests/unit/check_expect: tests/unit/check_expect.o $(CHECK_OBJS) $(TRACE_OBJS) $(DISK_OBJS) $(UTIL_OBJS)
+$(UNIT_FSCK_EXPECT) tests/unit/check_expect: %: %.o $(CHECK_OBJS) $(TRACE_OBJS) $(DISK_OBJS) \
+		$(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
@@ -210,7 +216,7 @@ tests/unit/check_oracle: tests/unit/check_oracle.o $(ORACLE_OBJS) $(CHECK_OBJS) 
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
-tests/unit/check_replay: tests/unit/check_replay.o $(REPLAY_OBJS) $(ENGINE_OBJS) $(CHECK_OBJS) \
+$(UNIT_REPLAY): %: %.o $(REPLAY_OBJS) $(ENGINE_OBJS) $(CHECK_OBJS) \
 		$(TRACE_OBJS) $(DISK_OBJS) $(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)

@@ -8,6 +8,8 @@
 #include "cowfs/check.h"
 #include "cowfs/disk.h"
 #include "cowfs/error.h"
+#include "cowfs/expect.h"
+#include "cowfs/trace.h"
 #include "messages.h"
 #include "options.h"
 
@@ -75,7 +77,8 @@ static void json_str(const char *name, const char *v)
 static const char *const cmd_check_usage[] = {
 	"cowfsck check [options] IMAGE",
 	"check a cowfs image: superblocks, tree blocks, extents and references,",
-	"names and inodes, data checksums; read-only",
+	"names and inodes, data checksums, and with --expect the files against an",
+	"expected state (cowreplay --expect-out); read-only",
 	"IMAGE may be a path, a .img.zst, UUID=... or LABEL=...",
 	"",
 	OPTLINE("-n|--readonly", "do not change the image (the default; repair is not supported)"),
@@ -83,7 +86,7 @@ static const char *const cmd_check_usage[] = {
 	OPTLINE("--json", "one JSON object per finding per line, then a summary object"),
 	OPTLINE("-v|--verbose", "also list every tree block and file extent"),
 	OPTLINE("--threads N", "hash data with N threads (default 2)"),
-	OPTLINE("--expect FILE", "check the files against an expected state (not supported yet)"),
+	OPTLINE("--expect FILE", "pass 5: check the files against FILE (cowexpect 1)"),
 	OPTLINE("-h|--help", "print this help"),
 	OPTLINE("-V|--version", "print the version"),
 	"",
@@ -253,6 +256,34 @@ static int run_check(const char *spec, const struct cowfs_check_opts *opts,
 	return status;
 }
 
+/* Read the expected state first: a malformed one is an operational error
+ * before anything of the image is read. */
+static int run_check_expect(const char *spec, const char *file, struct cowfs_check_opts *opts,
+			    struct check_out *o)
+{
+	struct cowfs_trace_error err = { .line = 0 };
+	cowfs_expect *e = NULL;
+	char msg[sizeof(err.file) + sizeof(err.msg) + 64];
+	int ret;
+
+	if (!file)
+		return run_check(spec, opts, o);
+	ret = cowfs_expect_read(file, &e, &err);
+	if (ret == -COWFS_ETRACE) {
+		cowfs_trace_format_error(&err, msg, sizeof(msg));
+		error("%s", msg);
+		return FSCK_ERROR;
+	}
+	if (ret < 0) {
+		error_errno(ret, "cannot read %s", file);
+		return FSCK_ERROR;
+	}
+	opts->expect = e;
+	ret = run_check(spec, opts, o);
+	cowfs_expect_free(e);
+	return ret;
+}
+
 enum { OPT_NO_DATA = GETOPT_VAL_FIRST, OPT_JSON, OPT_EXPECT, OPT_REPAIR, OPT_THREADS };
 
 static const struct option check_longopts[] = {
@@ -320,11 +351,7 @@ static int cmd_check(const struct fsck_cmd *cmd, int argc, char **argv)
 		usage(cmd->usage, 1);
 		return FSCK_USAGE;
 	}
-	if (expect) {
-		error("--expect is not supported yet");
-		return FSCK_ERROR;
-	}
-	return run_check(argv[optind], &opts, &out);
+	return run_check_expect(argv[optind], expect, &opts, &out);
 }
 
 /* ---- compare ---- */

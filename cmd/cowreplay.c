@@ -1,12 +1,11 @@
 /* cowreplay: replay a trace onto a cowfs image through the engine, then check it. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cowfs/disk.h"
@@ -14,6 +13,7 @@
 #include "cowfs/error.h"
 #include "cowfs/replay.h"
 #include "cowfs/trace.h"
+#include "cowreplay-print.h"
 #include "messages.h"
 #include "options.h"
 
@@ -25,8 +25,16 @@ static const char *const cowreplay_usage[] = {
 	"replay a trace (cowtrace 1) onto a cowfs image through the engine, then check it",
 	"IMAGE is changed in place; with -o it is copied to OUT first and left alone",
 	"",
+	"cowreplay --matrix [options] TRACE IMAGE",
+	"replay it under every profile, each on its own copy of IMAGE: one line per profile",
+	"",
 	OPTLINE("-o|--output OUT", "replay onto a copy of IMAGE written to OUT"),
-	OPTLINE("-p|--profile NAME", "the engine's behaviour (default current), see --list-profiles"),
+	OPTLINE("-p|--profile NAME", "the engine's behaviour (default current): a profile or a "
+		"release (linux-3.3), see --list-profiles"),
+	OPTLINE("--set SWITCH=VALUE", "override one switch of the profile (every profile with "
+		"--matrix); repeatable"),
+	OPTLINE("-m|--matrix", "replay under every profile (not with -p, -o, --expect-out, "
+		"--stats, -v)"),
 	OPTLINE("--seed N", "order in which runnable work runs (default 0: queue order)"),
 	OPTLINE("--cache-pages N", "page cache budget, in 4 KiB pages"),
 	OPTLINE("--expect-out FILE", "write the expected final state (cowexpect 1) to FILE"),
@@ -40,142 +48,23 @@ static const char *const cowreplay_usage[] = {
 	OPTLINE("-h|--help", "print this help"),
 	OPTLINE("-V|--version", "print the version"),
 	"",
-	"exit status: 0 clean, 1 findings, 2 usage or trace error (the image is untouched),",
+	"exit status: 0 clean, 1 findings (under any profile with --matrix), 2 usage or trace",
+	"error (the image is untouched),",
 	"3 operational error",
 	NULL
 };
 
+#define MAX_SETS 16
+
 struct args {
 	const char *trace, *image, *out, *expect_out;
+	const char *sets[MAX_SETS];	/* --set SWITCH=VALUE, checked */
+	size_t nr_sets;
+	struct cowfs_profile profile;	/* --profile with the sets applied */
 	struct cowfs_replay_opts opts;
-	int json, stats;
+	int stats, matrix;
+	struct replay_print pr;		/* pr.json: --json */
 };
-
-/* ---- JSON ---- */
-
-/* Names on disk are bytes: what is not UTF-8 becomes U+FFFD. */
-static void json_string(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	putchar('"');
-	while (*s) {
-		int n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-
-		for (int i = 1; i < n; i++)
-			if ((s[i] & 0xc0) != 0x80)
-				n = 0;
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s++);
-		else if (*s < 0x20 || *s == 0x7f)
-			printf("\\u%04x", *s++);
-		else if (*s < 0x80)
-			putchar(*s++);
-		else if (n) {
-			fwrite(s, 1, (size_t)n, stdout);
-			s += n;
-		} else {
-			fputs("\\ufffd", stdout);
-			s++;
-		}
-	}
-	putchar('"');
-}
-
-static void json_field(const char *name, const char *v)
-{
-	printf(",\"%s\":", name);
-	json_string(v ? v : "");
-}
-
-static void json_u64(const char *name, uint64_t v)
-{
-	printf(",\"%s\":%" PRIu64, name, v);
-}
-
-/* ---- findings and events ---- */
-
-static const char *const kind_names[] = {
-	[COWFS_REPLAY_EXPECT] = "expect", [COWFS_REPLAY_PROBLEM] = "problem",
-	[COWFS_REPLAY_ENGINE] = "engine", [COWFS_REPLAY_HOOK] = "hook",
-	[COWFS_REPLAY_ERROR] = "error",
-};
-
-static const char *const when_names[] = {
-	[COWFS_REPLAY_AT_OP] = "op", [COWFS_REPLAY_AT_READ] = "read",
-	[COWFS_REPLAY_AT_CRASH] = "crash", [COWFS_REPLAY_AT_END] = "end",
-};
-
-static void json_expect(const struct cowfs_expect_finding *e)
-{
-	json_field("path", e->path);
-	if (e->end > e->start) {
-		json_u64("start", e->start);
-		json_u64("end", e->end);
-	}
-	if (e->kind == COWFS_EXPECT_CONTENT) {
-		fputs(",\"expected\":[", stdout);
-		for (size_t i = 0; i < e->nr_expected; i++) {
-			const struct cowfs_expect_cand *c = &e->expected[i];
-
-			if (c->kind == COWFS_CAND_DATA)
-				printf("%s%" PRIu64, i ? "," : "", c->line);
-			else
-				printf("%s\"%s\"", i ? "," : "", c->kind == COWFS_CAND_ZEROS ? "zeros" : "any");
-		}
-		fputs("]", stdout);
-		json_field("found", e->found == COWFS_STAMP_LINE ? "line" :
-			   e->found == COWFS_STAMP_ZEROS ? "zeros" :
-			   e->found == COWFS_STAMP_MIXED ? "mixed" : "other");
-		if (e->found == COWFS_STAMP_LINE || e->found == COWFS_STAMP_MIXED)
-			json_u64("found_line", e->found_line);
-	}
-	if (e->kind == COWFS_EXPECT_SIZE)
-		json_u64("size", e->size);
-}
-
-static void on_finding(void *arg, const struct cowfs_replay_finding *f)
-{
-	const struct args *a = arg;
-
-	if (a->json) {
-		printf("{\"type\":\"finding\"");
-		json_field("kind", kind_names[f->kind]);
-		json_field("when", when_names[f->when]);
-		json_u64("line", f->line);
-		json_field("severity", cowfs_severity_name(f->severity));
-		if (f->kind == COWFS_REPLAY_PROBLEM)
-			printf(",\"code\":\"0x%06" PRIx32 "\"", f->code);
-		if (f->expect)
-			json_expect(f->expect);
-		json_field("message", f->message);
-		puts("}");
-		return;
-	}
-	if (f->when == COWFS_REPLAY_AT_OP)
-		printf("line %" PRIu64 ": ", f->line);
-	else if (f->when != COWFS_REPLAY_AT_END)
-		printf("%s at line %" PRIu64 ": ", when_names[f->when], f->line);
-	if (f->severity == COWFS_SEV_WARNING)
-		fputs("warning: ", stdout);
-	if (f->kind == COWFS_REPLAY_PROBLEM)
-		printf("[0x%06" PRIx32 "] ", f->code);
-	puts(f->message);
-}
-
-static void on_event(void *arg, uint64_t line, const char *text)
-{
-	const struct args *a = arg;
-
-	if (a->json) {
-		printf("{\"type\":\"event\"");
-		json_u64("line", line);
-		json_field("text", text);
-		puts("}");
-	} else {
-		printf("  %" PRIu64 ": %s\n", line, text);
-	}
-}
 
 static void print_stats(const struct args *a, const struct cowfs_replay_stats *s)
 {
@@ -193,7 +82,7 @@ static void print_stats(const struct args *a, const struct cowfs_replay_stats *s
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		if (a->json)
+		if (a->pr.json)
 			json_u64(rows[i].name, rows[i].v);
 		else
 			printf("%-18s %" PRIu64 "\n", rows[i].name, rows[i].v);
@@ -205,7 +94,7 @@ static int verdict(const struct args *a, const struct cowfs_replay_stats *s)
 	const char *image = a->out ? a->out : a->image;
 	int status = s->errors ? EXIT_FINDINGS : EXIT_CLEAN;
 
-	if (a->json) {
+	if (a->pr.json) {
 		printf("{\"type\":\"summary\"");
 		json_field("image", image);
 		json_u64("errors", s->errors);
@@ -240,117 +129,44 @@ static void list_points(void)
 
 static void list_profiles(void)
 {
+	char releases[128];
+
 	for (int i = 0; i < cowfs_profile_count(); i++) {
 		const struct cowfs_profile *p = cowfs_profile_at(i);
 
-		printf("%-12s %s\n", p->name, p->kernel);
-		printf("    out-of-band dirty page: %s (%s)\n", cowfs_oob_mode_name(p->oob),
-		       cowfs_oob_mode_commit(p->oob));
-		printf("    buffered write cleans pages: %s (%s)\n",
-		       p->write_cleans_pages ? "yes" : "no",
-		       cowfs_write_cleans_commit(p->write_cleans_pages));
+		printf("%-24s %s\n", p->name, p->kernel);
+		if (*cowfs_replay_profile_releases(p, releases, sizeof(releases)))
+			printf("    aliases: %s\n", releases);
+		for (int k = 0; k < cowfs_replay_switch_count(); k++)
+			printf("    %s=%s: %s\n", cowfs_replay_switch_at(k)->name,
+			       cowfs_replay_switch_value(p, k), cowfs_replay_switch_commit(p, k));
 	}
-}
+	puts("switches (--set SWITCH=VALUE):");
+	for (int k = 0; k < cowfs_replay_switch_count(); k++) {
+		const struct cowfs_replay_switch *sw = cowfs_replay_switch_at(k);
 
-/* ---- -o: a copy of the image, holes kept ---- */
-
-static int copy_range(int in, int out, off_t from, off_t to, char *buf, size_t size)
-{
-	while (from < to) {
-		size_t n = (size_t)(to - from) < size ? (size_t)(to - from) : size;
-		ssize_t got = pread(in, buf, n, from);
-
-		if (got <= 0)
-			return got < 0 ? -errno : -EIO;
-		for (ssize_t done = 0; done < got;) {
-			ssize_t w = pwrite(out, buf + done, (size_t)(got - done), from + done);
-
-			if (w < 0)
-				return -errno;
-			done += w;
-		}
-		from += got;
+		printf("    %s", sw->name);
+		if (sw->alias)
+			printf(" (or %s)", sw->alias);
+		printf(": %s; ", sw->title);
+		for (int v = 0; sw->values[v]; v++)
+			printf("%s%s", v ? ", " : "", sw->values[v]);
+		putchar('\n');
 	}
-	return 0;
-}
-
-static int copy_fds(int in, int out, off_t end)
-{
-	size_t size = 1u << 20;
-	char *buf = malloc(size);
-	off_t pos = 0;
-	int ret = buf ? 0 : -ENOMEM;
-
-	while (ret == 0 && pos < end) {
-		off_t data = lseek(in, pos, SEEK_DATA), hole;
-
-		if (data < 0 && errno == ENXIO)
-			break;			/* only a hole is left */
-		if (data < 0)
-			data = pos;		/* no SEEK_DATA here: copy everything */
-		hole = lseek(in, data, SEEK_HOLE);
-		if (hole < 0 || hole > end)
-			hole = end;
-		ret = copy_range(in, out, data, hole, buf, size);
-		pos = hole;
-	}
-	free(buf);
-	if (ret == 0 && ftruncate(out, end) < 0 && errno != EINVAL)
-		ret = -errno;
-	return ret;
-}
-
-/* 0, EXIT_USAGE for a bad OUT, or EXIT_OPERATIONAL. */
-static int copy_image(const char *image, const char *out)
-{
-	struct stat si, so;
-	char *src;
-	int in, fd, ret = cowfs_resolve_spec(image, &src);
-
-	if (ret < 0) {
-		error_errno(ret, "cannot resolve %s", image);
-		return EXIT_OPERATIONAL;
-	}
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	free(src);
-	if (in < 0 || fstat(in, &si) < 0) {
-		error_errno(errno, "cannot open %s", image);
-		return EXIT_OPERATIONAL;
-	}
-	if (stat(out, &so) == 0 && so.st_dev == si.st_dev && so.st_ino == si.st_ino) {
-		error("%s and %s are the same file: -o must name a copy", image, out);
-		close(in);
-		return EXIT_USAGE;
-	}
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		error_errno(errno, "cannot create %s", out);
-		close(in);
-		return EXIT_OPERATIONAL;
-	}
-	ret = copy_fds(in, fd, S_ISREG(si.st_mode) ? si.st_size : lseek(in, 0, SEEK_END));
-	if (ret == 0 && fsync(fd) < 0)
-		ret = -errno;
-	close(in);
-	if (close(fd) < 0 && ret == 0)
-		ret = -errno;
-	if (ret < 0) {
-		error_errno(ret, "cannot copy %s to %s", image, out);
-		return EXIT_OPERATIONAL;
-	}
-	return 0;
 }
 
 /* ---- options ---- */
 
 enum {
 	OPT_SEED = GETOPT_VAL_FIRST, OPT_CACHE_PAGES, OPT_EXPECT_OUT, OPT_STRICT, OPT_NO_DATA,
-	OPT_JSON, OPT_STATS, OPT_LIST_POINTS, OPT_LIST_PROFILES,
+	OPT_JSON, OPT_STATS, OPT_LIST_POINTS, OPT_LIST_PROFILES, OPT_SET,
 };
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "profile", required_argument, NULL, 'p' },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "matrix", no_argument, NULL, 'm' },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "cache-pages", required_argument, NULL, OPT_CACHE_PAGES },
 	{ "expect-out", required_argument, NULL, OPT_EXPECT_OUT },
@@ -374,6 +190,58 @@ static int number(const char *opt, const char *s, uint64_t *v)
 	return -1;
 }
 
+/* "none, fixup-noreserve, ..." or "oob (or out-of-band), write-cleans-pages, ...". */
+static const char *valid_list(int sw, char *buf, size_t size)
+{
+	FILE *m = fmemopen(buf, size, "w");
+
+	if (!m)
+		return "";
+	for (int i = 0; sw < 0 && i < cowfs_replay_switch_count(); i++) {
+		const struct cowfs_replay_switch *s = cowfs_replay_switch_at(i);
+
+		fprintf(m, "%s%s", i ? ", " : "", s->name);
+		if (s->alias)
+			fprintf(m, " (or %s)", s->alias);
+	}
+	for (int v = 0; sw >= 0 && cowfs_replay_switch_at(sw)->values[v]; v++)
+		fprintf(m, "%s%s", v ? ", " : "", cowfs_replay_switch_at(sw)->values[v]);
+	fclose(m);
+	return buf;
+}
+
+/* Check one --set now, so that its error names the option as given. */
+static int check_set(struct args *a, const char *assignment)
+{
+	struct cowfs_profile scratch = *cowfs_profile_at(0);
+	const char *eq = strchr(assignment, '=');
+	char valid[512];
+	int sw, ret = cowfs_replay_switch_set(&scratch, assignment, &sw);
+
+	if (!eq) {
+		error("--set wants SWITCH=VALUE, got '%s'; valid switches: %s", assignment,
+		      valid_list(-1, valid, sizeof(valid)));
+		return EXIT_USAGE;
+	}
+	if (ret == -ENOENT) {
+		error("unknown switch '%.*s' in --set %s; valid switches: %s",
+		      (int)(eq - assignment), assignment, assignment,
+		      valid_list(-1, valid, sizeof(valid)));
+		return EXIT_USAGE;
+	}
+	if (ret < 0) {
+		error("bad value '%s' for switch %s in --set; valid values: %s", eq + 1,
+		      cowfs_replay_switch_at(sw)->name, valid_list(sw, valid, sizeof(valid)));
+		return EXIT_USAGE;
+	}
+	if (a->nr_sets == MAX_SETS) {
+		error("too many --set options (at most %d)", MAX_SETS);
+		return EXIT_USAGE;
+	}
+	a->sets[a->nr_sets++] = assignment;
+	return -1;
+}
+
 /* -1 to go on; otherwise the exit status. */
 static int option(struct args *a, int c, char **argv)
 {
@@ -382,10 +250,15 @@ static int option(struct args *a, int c, char **argv)
 		a->out = optarg;
 		return -1;
 	case 'p':
-		if (!(a->opts.profile = cowfs_profile_find(optarg))) {
+		if (!(a->opts.profile = cowfs_replay_profile_find(optarg))) {
 			error("unknown profile '%s', see --list-profiles", optarg);
 			return EXIT_USAGE;
 		}
+		return -1;
+	case OPT_SET:
+		return check_set(a, optarg);
+	case 'm':
+		a->matrix = 1;
 		return -1;
 	case OPT_SEED:
 		return number("--seed", optarg, &a->opts.seed) ? EXIT_USAGE : -1;
@@ -407,7 +280,7 @@ static int option(struct args *a, int c, char **argv)
 		a->opts.no_data_check = true;
 		return -1;
 	case OPT_JSON:
-		a->json = 1;
+		a->pr.json = true;
 		return -1;
 	case OPT_STATS:
 		a->stats = 1;
@@ -433,14 +306,26 @@ static int option(struct args *a, int c, char **argv)
 	}
 }
 
+/* What --matrix cannot be combined with: the option's name, or NULL. */
+static const char *matrix_conflict(const struct args *a)
+{
+	return a->opts.profile ? "--profile" : a->out ? "--output" :
+	       a->expect_out ? "--expect-out" : a->opts.verbose ? "--verbose" :
+	       a->stats ? "--stats" : NULL;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:p:vhV", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":o:p:mvhV", longopts, NULL)) != -1)
 		if ((ret = option(a, c, argv)) >= 0)
 			return ret;
+	if (a->matrix && matrix_conflict(a)) {
+		error("--matrix and %s cannot be used together", matrix_conflict(a));
+		return EXIT_USAGE;
+	}
 	if (argc - optind != 2) {
 		error("expected TRACE and IMAGE, got %d operand%s", argc - optind,
 		      argc - optind == 1 ? "" : "s");
@@ -465,17 +350,12 @@ static int trace_failed(int ret, const struct cowfs_trace_error *err)
 	return 1;
 }
 
-static int run(struct args *a)
+/* A bad trace must leave no OUT behind, and IMAGE is never touched. */
+static int validate(const struct args *a)
 {
-	struct cowfs_replay_ops ops = { .arg = a, .finding = on_finding };
 	struct cowfs_trace_error err;
-	struct cowfs_replay_stats stats;
-	FILE *expect = NULL;
 	int ret;
 
-	if (a->opts.verbose)
-		ops.event = on_event;
-	/* A bad trace must leave no OUT behind, and IMAGE is never touched. */
 	err.msg[0] = '\0';
 	ret = cowfs_trace_validate(a->trace, &err);
 	if (trace_failed(ret, &err))
@@ -484,6 +364,48 @@ static int run(struct args *a)
 		error_errno(ret, "cannot read %s", a->trace);
 		return ret == -ENOMEM || ret == -EIO ? EXIT_OPERATIONAL : EXIT_USAGE;
 	}
+	return 0;
+}
+
+static int copy_image(const char *image, const char *to)
+{
+	int ret = cowfs_replay_copy_image(image, to);
+
+	if (ret == -EEXIST) {
+		error("%s and %s are the same file: -o must name a copy", image, to);
+		return EXIT_USAGE;
+	}
+	if (ret < 0) {
+		error_errno(ret, "cannot copy %s to %s", image, to);
+		return EXIT_OPERATIONAL;
+	}
+	return 0;
+}
+
+/* --profile (or current) with the --set switches applied. */
+static void apply_sets(struct args *a)
+{
+	int sw;
+
+	a->profile = *(a->opts.profile ? a->opts.profile : cowfs_profile_find("current"));
+	for (size_t i = 0; i < a->nr_sets; i++)
+		cowfs_replay_switch_set(&a->profile, a->sets[i], &sw);
+	a->opts.profile = &a->profile;
+}
+
+static int run(struct args *a)
+{
+	struct cowfs_replay_ops ops = { .arg = &a->pr, .finding = print_finding };
+	struct cowfs_trace_error err;
+	struct cowfs_replay_stats stats;
+	FILE *expect = NULL;
+	int ret = validate(a);
+
+	if (ret)
+		return ret;
+	if (a->opts.verbose)
+		ops.event = print_event;
+	apply_sets(a);
 	if (a->out && (ret = copy_image(a->image, a->out)) != 0)
 		return ret;
 	if (a->expect_out && !(expect = fopen(a->expect_out, "w"))) {
@@ -507,6 +429,35 @@ static int run(struct args *a)
 	return verdict(a, &stats);
 }
 
+static int run_matrix(struct args *a)
+{
+	struct cowfs_replay_matrix_opts mo = {
+		.replay = a->opts, .sets = a->sets, .nr_sets = a->nr_sets,
+		.tmpdir = getenv("TMPDIR"),
+	};
+	struct cowfs_replay_matrix_ops ops;
+	struct cowfs_trace_error err;
+	int ret = validate(a);
+
+	if (ret)
+		return ret;
+	print_matrix_ops(&a->pr, &ops);
+	ret = cowfs_replay_matrix(a->trace, a->image, &mo, &ops, &err);
+	fflush(stdout);
+	if (ret >= 0 && a->pr.err)
+		ret = a->pr.err;
+	if (trace_failed(ret, &err))
+		return EXIT_USAGE;
+	if (ret < 0) {
+		error_errno(ret, "matrix replay of %s onto copies of %s failed", a->trace, a->image);
+		return EXIT_OPERATIONAL;
+	}
+	if (a->pr.json)
+		printf("{\"type\":\"summary\",\"profiles\":%d,\"with_findings\":%d,\"exit\":%d}\n",
+		       cowfs_profile_count(), ret, ret ? EXIT_FINDINGS : EXIT_CLEAN);
+	return ret ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { .trace = NULL };
@@ -515,5 +466,5 @@ int main(int argc, char **argv)
 	set_prog_name(argv[0]);
 	if ((ret = parse_args(argc, argv, &a)) >= 0)
 		return ret;
-	return run(&a);
+	return a.matrix ? run_matrix(&a) : run(&a);
 }

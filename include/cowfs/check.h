@@ -3,6 +3,8 @@
  * The checker reads the image directly (never through cowfs_open, which may
  * refuse a damaged image) and runs its passes in order: superblocks, tree
  * blocks, extents and references, namespace and inodes, data checksums.
+ * Given an expected state, pass 5 then opens the image read-only through
+ * cowfs_open and compares its files with it (cowfs_expect_check).
  * Every finding is a numbered problem (0xPPNNNN, PP the pass) reported
  * through a callback with its severity, its message and the structured
  * context the message was filled from.  The library prints nothing.
@@ -11,6 +13,8 @@
 #define COWFS_CHECK_H
 
 #include <stdint.h>
+
+struct cowfs_expect;			/* cowfs/expect.h */
 
 enum cowfs_severity {
 	COWFS_SEV_INFO = 0,		/* worth knowing; the image is consistent */
@@ -79,6 +83,7 @@ struct cowfs_check_ops {
 struct cowfs_check_opts {
 	unsigned flags;			/* COWFS_CHECK_* */
 	int threads;			/* hashing threads of pass 4; 0: two */
+	const struct cowfs_expect *expect;	/* non-NULL: pass 5 checks the files against it */
 };
 
 struct cowfs_check_summary {

@@ -60,6 +60,12 @@ struct cowfs_expect_range {
 	size_t nr_cands;
 };
 
+/* A run of allowed sizes [lo, hi]: a write that grows a file passes through every
+ * size between its old and new one, and a commit may catch it in between. */
+struct cowfs_size_span {
+	uint64_t lo, hi;
+};
+
 struct cowfs_expect_info {
 	const char *path;		/* NUL-terminated */
 	size_t path_len;
@@ -67,6 +73,8 @@ struct cowfs_expect_info {
 	enum cowfs_expect_presence presence;
 	const uint64_t *sizes;		/* ascending, no repeats */
 	size_t nr_sizes;
+	const struct cowfs_size_span *spans;	/* also allowed: ascending, disjoint */
+	size_t nr_spans;
 	const struct cowfs_expect_range *ranges;	/* ascending, disjoint */
 	size_t nr_ranges;
 };
@@ -82,6 +90,8 @@ int cowfs_expect_add(cowfs_expect *e, const char *path, size_t len, enum cowfs_e
 		     enum cowfs_expect_presence presence, cowfs_expect_entry **out);
 /* Allow one more size (a set: a repeat is ignored). */
 int cowfs_expect_add_size(cowfs_expect_entry *ent, uint64_t size);
+/* Allow every size in [lo, hi] (merged with the spans it touches; -EINVAL if lo > hi). */
+int cowfs_expect_add_size_span(cowfs_expect_entry *ent, uint64_t lo, uint64_t hi);
 /* Append the range [start, end) with n >= 1 candidates, after every range added so
  * far (-EINVAL otherwise, or when a hex candidate does not cover the range).  The
  * entry copies cands and takes a reference on their data. */
@@ -131,6 +141,8 @@ struct cowfs_expect_finding {
 	uint64_t size;			/* SIZE: the size found */
 	const uint64_t *sizes;		/* SIZE: the sizes allowed */
 	size_t nr_sizes;
+	const struct cowfs_size_span *spans;	/* SIZE: and the runs of sizes allowed */
+	size_t nr_spans;
 	enum cowfs_expect_type type;	/* TYPE, UNEXPECTED: what the image holds */
 	int err;			/* UNREADABLE: the negative code */
 	const char *message;		/* "/f [4096, 8192): expected line 7, found line 3" */

@@ -90,4 +90,71 @@ int cowfs_replay(const char *trace, const char *image, const struct cowfs_replay
 		 const struct cowfs_replay_ops *ops, struct cowfs_replay_stats *stats,
 		 struct cowfs_trace_error *err);
 
+/* ---- profiles: by kernel release, switch by switch (doc/profiles.md) ---- */
+
+/*
+ * A named profile, or the profile of a kernel release that one covers: linux-3.3
+ * and linux-4.19.1 are linux-4.19 ("Linux 3.3 - 4.19"), linux-6.15 is current
+ * (a release names its default configuration).  NULL when nothing matches.
+ */
+const struct cowfs_profile *cowfs_replay_profile_find(const char *name);
+/* The releases that resolve to p ("linux-3.3 ... linux-4.19"), or "" for none. */
+const char *cowfs_replay_profile_releases(const struct cowfs_profile *p, char *buf, size_t size);
+
+/* A behaviour switch that --set can change. */
+struct cowfs_replay_switch {
+	const char *name;		/* "oob" */
+	const char *alias;		/* "out-of-band", or NULL */
+	const char *title;		/* "out-of-band dirty page at writepage" */
+	const char *const *values;	/* NULL-terminated: "none", "fixup-noreserve", ... */
+};
+
+int cowfs_replay_switch_count(void);
+const struct cowfs_replay_switch *cowfs_replay_switch_at(int i);	/* NULL out of range */
+/* The value of switch i in p ("fixup-ebusy"), and the commit that made it so. */
+const char *cowfs_replay_switch_value(const struct cowfs_profile *p, int i);
+const char *cowfs_replay_switch_commit(const struct cowfs_profile *p, int i);
+/*
+ * Apply "SWITCH=VALUE" to p.  0; -ENOENT for an unknown switch (*sw = -1);
+ * -EINVAL for a value the switch does not have, or no '=' (*sw = the switch,
+ * or -1).  p is unchanged on error.
+ */
+int cowfs_replay_switch_set(struct cowfs_profile *p, const char *assignment, int *sw);
+
+/* ---- the matrix: every named profile, each on its own copy of the image ---- */
+
+/* Copy image (a path, UUID=... or LABEL=...) to the file out, holes kept.
+ * -EEXIST when out is image itself. */
+int cowfs_replay_copy_image(const char *image, const char *out);
+
+struct cowfs_replay_matrix_ops {
+	void *arg;
+	/* the replay under p starts; its findings come through finding */
+	void (*begin)(void *arg, const struct cowfs_profile *p);
+	void (*finding)(void *arg, const struct cowfs_replay_finding *f);
+	/* it ended (ret 0: stats holds the verdict) */
+	void (*end)(void *arg, const struct cowfs_profile *p, int ret,
+		    const struct cowfs_replay_stats *stats);
+};
+
+struct cowfs_replay_matrix_opts {
+	struct cowfs_replay_opts replay;	/* profile, verbose and expect_out unused */
+	const char *const *sets;		/* "SWITCH=VALUE", applied to every profile */
+	size_t nr_sets;
+	const char *tmpdir;			/* for the copies; NULL: P_tmpdir */
+};
+
+/*
+ * Replay trace under every named profile, in the order of cowfs_profile_at(),
+ * each onto a fresh scratch copy of image in tmpdir (removed afterwards; image
+ * is only read), with the sets applied to each.  Returns the number of profiles
+ * with errors; -EINVAL for a bad set and -COWFS_ETRACE for a malformed trace,
+ * before anything ran; -COWFS_EREPLAY as cowfs_replay, from the first profile
+ * (its end callback gets it; *err says where); another negative code when a
+ * copy or a replay failed operationally, which ends the matrix there.
+ */
+int cowfs_replay_matrix(const char *trace, const char *image,
+			const struct cowfs_replay_matrix_opts *opts,
+			const struct cowfs_replay_matrix_ops *ops, struct cowfs_trace_error *err);
+
 #endif

@@ -4,10 +4,16 @@
  * blocks (runs of differing blocks are one difference), then optionally by
  * their file extent maps.  Each side keeps a set of visited directories, so a
  * damaged image with a directory loop cannot make the walk run forever.
+ *
+ * Data written by a trace is stamped with its line (cowtrace's data=stamp), so
+ * a content difference says which line each side holds, B as found and A as
+ * expected; a run of blocks is one difference only while that story holds.
  */
+#include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +23,7 @@
 #include "cowfs/check.h"
 #include "cowfs/disk.h"
 #include "cowfs/error.h"
+#include "cowfs/trace.h"
 
 #define CHUNK (1u << 20)
 
@@ -95,10 +102,17 @@ static const char *type_name(int type)
 
 /* ---- file contents ---- */
 
+/* What a block holds, by its stamps. */
+struct stamp {
+	int cls;			/* enum cowfs_stamp_class */
+	uint64_t line;
+};
+
 /* A run of blocks, reported when the next block does not extend it. */
 struct run {
 	uint64_t start, end;		/* empty when start == end */
 	int err;
+	struct stamp st[2];		/* diff: what A and B hold */
 };
 
 struct content {
@@ -107,15 +121,37 @@ struct content {
 	struct run diff, bad[2];
 };
 
+static bool stamped(const struct stamp *st)
+{
+	return st->cls == COWFS_STAMP_LINE || st->cls == COWFS_STAMP_MIXED;
+}
+
+static void stamp_text(char *buf, size_t size, const struct stamp *st)
+{
+	if (st->cls == COWFS_STAMP_LINE)
+		snprintf(buf, size, "line %" PRIu64, st->line);
+	else if (st->cls == COWFS_STAMP_MIXED)
+		snprintf(buf, size, "line %" PRIu64 " mixed with other data", st->line);
+	else
+		snprintf(buf, size, "%s", st->cls == COWFS_STAMP_ZEROS ? "zeros" : "other data");
+}
+
 static void flush_diff(struct cmp *m, struct content *ct)
 {
 	struct run *r = &ct->diff;
 	struct cowfs_difference d = { .kind = COWFS_DIFF_CONTENT, .path = ct->path,
 				      .start = r->start, .end = r->end };
+	char found[64], expected[64];
 
-	if (r->end > r->start)
+	if (r->end > r->start && (stamped(&r->st[0]) || stamped(&r->st[1]))) {
+		stamp_text(expected, sizeof(expected), &r->st[0]);
+		stamp_text(found, sizeof(found), &r->st[1]);
+		differ(m, &d, "%s [%" PRIu64 ", %" PRIu64 "): contents differ: found %s, "
+		       "expected %s", ct->path, r->start, r->end, found, expected);
+	} else if (r->end > r->start) {
 		differ(m, &d, "%s [%" PRIu64 ", %" PRIu64 "): contents differ", ct->path,
 		       r->start, r->end);
+	}
 	r->start = r->end = 0;
 }
 
@@ -140,11 +176,21 @@ static void extend(struct run *r, uint64_t s, uint64_t e, int err)
 	r->err = err;
 }
 
-static void note_diff(struct cmp *m, struct content *ct, uint64_t s, uint64_t e)
+static bool same_stamp(const struct stamp *a, const struct stamp *b)
 {
-	if (ct->diff.end != s)
+	return a->cls == b->cls && a->line == b->line;
+}
+
+static void note_diff(struct cmp *m, struct content *ct, uint64_t s, uint64_t e,
+		      const struct stamp *st)
+{
+	struct run *r = &ct->diff;
+
+	if (r->end != s || !same_stamp(&r->st[0], &st[0]) || !same_stamp(&r->st[1], &st[1]))
 		flush_diff(m, ct);
-	extend(&ct->diff, s, e, 0);
+	extend(r, s, e, 0);
+	r->st[0] = st[0];
+	r->st[1] = st[1];
 }
 
 static void note_bad(struct cmp *m, struct content *ct, int side, uint64_t s, uint64_t e,
@@ -155,13 +201,69 @@ static void note_bad(struct cmp *m, struct content *ct, int side, uint64_t s, ui
 	extend(&ct->bad[side], s, e, err);
 }
 
-static void compare_bytes(struct cmp *m, struct content *ct, uint64_t off, size_t len)
+/* Does either side's block at pos hold stamps (only whole words count)? */
+static bool block_stamped(struct cmp *m, size_t pos, uint64_t off, size_t blk)
 {
-	for (size_t pos = 0; pos < len; pos += COWFS_BLOCK_SIZE) {
-		size_t blk = len - pos < COWFS_BLOCK_SIZE ? len - pos : COWFS_BLOCK_SIZE;
+	size_t words = blk & ~(size_t)7;
 
-		if (memcmp(m->buf[0] + pos, m->buf[1] + pos, blk))
-			note_diff(m, ct, off + pos, off + pos + blk);
+	for (int side = 0; side < 2 && words; side++) {
+		uint64_t line;
+		int cls = cowfs_stamp_classify(m->buf[side] + pos, words, off, &line);
+
+		if (cls == COWFS_STAMP_LINE || cls == COWFS_STAMP_MIXED)
+			return true;
+	}
+	return false;
+}
+
+/* One word (n < 8 only at the end of a file) at file offset x. */
+static struct stamp word_stamp(const uint8_t *p, size_t n, uint64_t x)
+{
+	struct stamp st = { .cls = COWFS_STAMP_ZEROS };
+	uint64_t le;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			st.cls = COWFS_STAMP_NONE;
+	if (st.cls == COWFS_STAMP_NONE && n == 8) {
+		memcpy(&le, p, 8);
+		if (cowfs_stamp_decode(le64toh(le), x, &st.line))
+			st.cls = COWFS_STAMP_LINE;
+	}
+	return st;
+}
+
+/* A stamped block, word by word: each differing stretch with what both sides hold. */
+static void compare_words(struct cmp *m, struct content *ct, size_t pos, uint64_t at, size_t blk)
+{
+	for (size_t w = 0; w < blk; w += 8) {
+		size_t n = blk - w < 8 ? blk - w : 8;
+		struct stamp st[2];
+
+		if (!memcmp(m->buf[0] + pos + w, m->buf[1] + pos + w, n))
+			continue;
+		st[0] = word_stamp(m->buf[0] + pos + w, n, at + w);
+		st[1] = word_stamp(m->buf[1] + pos + w, n, at + w);
+		note_diff(m, ct, at + w, at + w + n, st);
+	}
+}
+
+/* Bytes [base, base + len) of the buffers, which hold file bytes from off - base. */
+static void compare_bytes(struct cmp *m, struct content *ct, uint64_t off, size_t base,
+			  size_t len)
+{
+	static const struct stamp plain[2] = { { COWFS_STAMP_NONE, 0 }, { COWFS_STAMP_NONE, 0 } };
+
+	for (size_t pos = base; pos < base + len; pos += COWFS_BLOCK_SIZE) {
+		size_t blk = base + len - pos < COWFS_BLOCK_SIZE ? base + len - pos : COWFS_BLOCK_SIZE;
+		uint64_t at = off + (pos - base);
+
+		if (!memcmp(m->buf[0] + pos, m->buf[1] + pos, blk))
+			continue;
+		if (block_stamped(m, pos, at, blk))
+			compare_words(m, ct, pos, at, blk);
+		else
+			note_diff(m, ct, at, at + blk, plain);
 	}
 }
 
@@ -182,7 +284,7 @@ static void compare_blocks(struct cmp *m, struct content *ct, uint64_t off, size
 			}
 		}
 		if (ok)
-			compare_bytes(m, ct, off + pos, blk);
+			compare_bytes(m, ct, off + pos, pos, blk);
 		else
 			flush_diff(m, ct);
 	}
@@ -221,7 +323,7 @@ static void compare_contents(struct cmp *m, const char *path, uint64_t ia, uint6
 		}
 		if (cowfs_read_file(m->fs[0], ia, off, m->buf[0], len, NULL) == 0 &&
 		    cowfs_read_file(m->fs[1], ib, off, m->buf[1], len, NULL) == 0)
-			compare_bytes(m, &ct, off, len);
+			compare_bytes(m, &ct, off, 0, len);
 		else
 			compare_blocks(m, &ct, off, len);
 		off += len;

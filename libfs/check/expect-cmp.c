@@ -1,10 +1,10 @@
 /* Comparing file bytes with an expectation, block by block, and the messages.
  *
  * A block is compared piece by piece, a piece being its intersection with one
- * range (or with a gap between ranges, where zeros are expected).  A piece
- * holds a candidate only if every byte of it does: a block reaches the disk
- * from one moment of the page cache, so its bytes within one range share a
- * history.  Findings of adjacent pieces that say the same thing merge.
+ * range (or with a gap between ranges, where zeros are expected).  A piece is
+ * fine when one candidate holds all of it, or else when every byte is held by
+ * some candidate (the durability rule is per byte: see byte_cover).  Findings
+ * of adjacent pieces that say the same thing merge.
  */
 #include <endian.h>
 #include <errno.h>
@@ -45,17 +45,20 @@ static void put_found(FILE *m, enum cowfs_stamp_class found, uint64_t line)
 	}
 }
 
-static void put_sizes(FILE *m, const uint64_t *sizes, size_t n)
+static void put_sizes(FILE *m, const struct cowfs_expect_finding *f)
 {
-	if (n == 1) {
-		fprintf(m, "%llu", (unsigned long long)sizes[0]);
+	size_t n = f->nr_sizes + f->nr_spans;
+
+	if (n == 1 && f->nr_sizes) {
+		fprintf(m, "%llu", (unsigned long long)f->sizes[0]);
 		return;
 	}
-	fputs("one of ", m);
-	for (size_t i = 0; i < n; i++)
-		fprintf(m, "%s%llu", i ? ", " : "", (unsigned long long)sizes[i]);
-	if (!n)
-		fputs("no size", m);
+	fputs(n ? "one of " : "no size", m);
+	for (size_t i = 0; i < f->nr_sizes; i++)
+		fprintf(m, "%s%llu", i ? ", " : "", (unsigned long long)f->sizes[i]);
+	for (size_t i = 0; i < f->nr_spans; i++)
+		fprintf(m, "%s%llu-%llu", i || f->nr_sizes ? ", " : "",
+			(unsigned long long)f->spans[i].lo, (unsigned long long)f->spans[i].hi);
 }
 
 static void put_message(FILE *m, const struct cowfs_expect_finding *f)
@@ -77,7 +80,7 @@ static void put_message(FILE *m, const struct cowfs_expect_finding *f)
 		break;
 	case COWFS_EXPECT_SIZE:
 		fprintf(m, "size %llu, expected ", (unsigned long long)f->size);
-		put_sizes(m, f->sizes, f->nr_sizes);
+		put_sizes(m, f);
 		break;
 	case COWFS_EXPECT_MISSING:
 		fputs("missing", m);
@@ -212,6 +215,63 @@ static void seen_data(struct xcheck *x, const struct cowfs_expect_seen *s)
 		x->ops->seen(x->ops->arg, s);
 }
 
+/* How many bytes from the start of [off, off + n) candidate c holds. */
+static size_t run_of(const struct cowfs_expect_cand *c, uint64_t off, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	if (c->kind == COWFS_CAND_ANY)
+		return n;
+	if (c->kind == COWFS_CAND_ZEROS) {
+		while (i < n && !p[i])
+			i++;
+		return i;
+	}
+	i = cowfs_data_compare(&c->data, c->line, off, p, n);
+	return i == (size_t)-1 ? 0 : i;
+}
+
+/* The durability rule is per byte: a write cut short and retried (a short copy, a
+ * commit between two chunks) can leave one block holding part of it and the older
+ * bytes around.  Cover the piece with runs, each held by one candidate (the longest
+ * at each point); report them as seen and return true, or false if some byte is
+ * held by none, reporting nothing. */
+static bool byte_cover(struct xcheck *x, struct cowfs_expect_seen *s, uint64_t off,
+		       const uint8_t *p, size_t n, const struct cowfs_expect_cand *cands, size_t nr)
+{
+	for (size_t i = 0; i < n;) {
+		size_t best = 0;
+
+		for (size_t c = 0; c < nr; c++) {
+			size_t len = run_of(&cands[c], off + i, p + i, n - i);
+
+			if (len > best)
+				best = len;
+		}
+		if (!best)
+			return false;
+		i += best;
+	}
+	for (size_t i = 0; i < n;) {
+		size_t best = 0, pick = 0;
+
+		for (size_t c = 0; c < nr; c++) {
+			size_t len = run_of(&cands[c], off + i, p + i, n - i);
+
+			if (len > best) {
+				best = len;
+				pick = c;
+			}
+		}
+		s->start = off + i;
+		s->end = off + i + best;
+		s->cand = &cands[pick];
+		seen_data(x, s);
+		i += best;
+	}
+	return true;
+}
+
 static int piece(struct xcheck *x, const struct cowfs_expect_entry *ent, uint64_t off,
 		 const uint8_t *p, size_t n, const struct cowfs_expect_cand *cands, size_t nr)
 {
@@ -231,6 +291,8 @@ static int piece(struct xcheck *x, const struct cowfs_expect_entry *ent, uint64_
 			seen_data(x, &s);
 			return 0;
 		}
+	if (nr > 1 && byte_cover(x, &s, off, p, n, cands, nr))
+		return 0;
 	s.found = f.found = classify(off, p, n, &f.found_line);
 	if (f.found == COWFS_STAMP_MIXED)
 		f.found_line = stranger_line(off, p, n, cands, nr, f.found_line);
@@ -318,6 +380,7 @@ int xcheck_file(struct xcheck *x, const struct cowfs_expect_entry *ent, uint64_t
 	struct cowfs_expect_finding f = {
 		.kind = COWFS_EXPECT_SIZE, .path = ent->path, .size = size,
 		.sizes = ent->sizes, .nr_sizes = ent->nr_sizes,
+		.spans = ent->spans, .nr_spans = ent->nr_spans,
 	};
 	uint64_t max = expect_max_size(ent), limit = size < max ? size : max;
 	int r = 0;

@@ -146,25 +146,53 @@ static int remember(struct xparse *x, const cowfs_expect_entry *ent, size_t off)
 	return 0;
 }
 
+static bool has_exact_size(const cowfs_expect_entry *ent, uint64_t v)
+{
+	for (size_t i = 0; i < ent->nr_sizes; i++)
+		if (ent->sizes[i] == v)
+			return true;
+	return false;
+}
+
+/* One item of size=: N, or LO-HI for every size in between. */
+static int parse_size_item(struct xparse *x, const struct field *item, cowfs_expect_entry *ent)
+{
+	const char *dash = memchr(item->p, '-', item->len);
+	struct field a = *item, b;
+	uint64_t lo, hi;
+	int r;
+
+	if (!dash) {
+		if ((r = number(x, &a, "size", &lo)) < 0)
+			return r;
+		if (has_exact_size(ent, lo))
+			return perr(x, a.off, "size %llu listed twice", (unsigned long long)lo);
+		return cowfs_expect_add_size(ent, lo) < 0 ? perr(x, a.off, "out of memory") : 0;
+	}
+	a.len = (size_t)(dash - item->p);
+	b = (struct field){ dash + 1, item->len - a.len - 1, item->off + a.len + 1 };
+	if ((r = number(x, &a, "size", &lo)) < 0 || (r = number(x, &b, "size", &hi)) < 0)
+		return r;
+	if (lo > hi)
+		return perr(x, a.off, "size run %llu-%llu goes backwards", (unsigned long long)lo,
+			    (unsigned long long)hi);
+	return cowfs_expect_add_size_span(ent, lo, hi) < 0 ? perr(x, a.off, "out of memory") : 0;
+}
+
 static int parse_sizes(struct xparse *x, const struct field *f, cowfs_expect_entry *ent)
 {
 	size_t i = 5;			/* after "size=" */
 
 	do {
 		size_t j = i;
-		struct field num;
-		uint64_t v;
+		struct field item;
 		int r;
 
 		while (j < f->len && f->p[j] != ',')
 			j++;
-		num = (struct field){ f->p + i, j - i, f->off + i };
-		if ((r = number(x, &num, "size", &v)) < 0)
+		item = (struct field){ f->p + i, j - i, f->off + i };
+		if ((r = parse_size_item(x, &item, ent)) < 0)
 			return r;
-		if (expect_has_size(ent, v))
-			return perr(x, num.off, "size %llu listed twice", (unsigned long long)v);
-		if (cowfs_expect_add_size(ent, v) < 0)
-			return perr(x, num.off, "out of memory");
 		i = j + 1;
 	} while (i <= f->len);
 	return 0;

@@ -57,6 +57,7 @@ static void entry_free(struct cowfs_expect_entry *ent)
 		range_release(&ent->ranges[i]);
 	free(ent->ranges);
 	free(ent->sizes);
+	free(ent->spans);
 	free(ent->path);
 	free(ent);
 }
@@ -147,6 +148,8 @@ int cowfs_expect_add_size(cowfs_expect_entry *ent, uint64_t size)
 {
 	size_t i = 0;
 
+	if (expect_in_span(ent, size))
+		return 0;
 	while (i < ent->nr_sizes && ent->sizes[i] < size)
 		i++;
 	if (i < ent->nr_sizes && ent->sizes[i] == size)
@@ -156,6 +159,39 @@ int cowfs_expect_add_size(cowfs_expect_entry *ent, uint64_t size)
 	memmove(ent->sizes + i + 1, ent->sizes + i, (ent->nr_sizes - i) * sizeof(uint64_t));
 	ent->sizes[i] = size;
 	ent->nr_sizes++;
+	return 0;
+}
+
+int cowfs_expect_add_size_span(cowfs_expect_entry *ent, uint64_t lo, uint64_t hi)
+{
+	size_t i = 0, j;
+
+	if (lo > hi)
+		return -EINVAL;
+	if (lo == hi)
+		return cowfs_expect_add_size(ent, lo);
+	/* spans [i, j) touch [lo, hi]: they merge into one */
+	while (i < ent->nr_spans && ent->spans[i].hi + 1 < lo)
+		i++;
+	for (j = i; j < ent->nr_spans && ent->spans[j].lo <= hi + 1 && hi + 1 != 0; j++) {
+		lo = ent->spans[j].lo < lo ? ent->spans[j].lo : lo;
+		hi = ent->spans[j].hi > hi ? ent->spans[j].hi : hi;
+	}
+	if (j == i) {
+		if (grow((void **)&ent->spans, &ent->spans_cap, ent->nr_spans + 1, sizeof(*ent->spans)))
+			return -ENOMEM;
+		memmove(ent->spans + i + 1, ent->spans + i, (ent->nr_spans - i) * sizeof(*ent->spans));
+		ent->nr_spans++;
+	} else {
+		memmove(ent->spans + i + 1, ent->spans + j, (ent->nr_spans - j) * sizeof(*ent->spans));
+		ent->nr_spans -= j - i - 1;
+	}
+	ent->spans[i] = (struct cowfs_size_span){ lo, hi };
+	/* exact sizes inside the run say nothing more */
+	for (i = j = 0; i < ent->nr_sizes; i++)
+		if (ent->sizes[i] < lo || ent->sizes[i] > hi)
+			ent->sizes[j++] = ent->sizes[i];
+	ent->nr_sizes = j;
 	return 0;
 }
 
@@ -230,18 +266,41 @@ void cowfs_expect_get(const cowfs_expect_entry *ent, struct cowfs_expect_info *i
 		.path = ent->path, .path_len = ent->path_len,
 		.type = ent->type, .presence = ent->presence,
 		.sizes = ent->sizes, .nr_sizes = ent->nr_sizes,
+		.spans = ent->spans, .nr_spans = ent->nr_spans,
 		.ranges = ent->ranges, .nr_ranges = ent->nr_ranges,
 	};
 }
 
 uint64_t expect_max_size(const struct cowfs_expect_entry *ent)
 {
-	return ent->nr_sizes ? ent->sizes[ent->nr_sizes - 1] : 0;
+	uint64_t max = ent->nr_sizes ? ent->sizes[ent->nr_sizes - 1] : 0;
+
+	if (ent->nr_spans && ent->spans[ent->nr_spans - 1].hi > max)
+		max = ent->spans[ent->nr_spans - 1].hi;
+	return max;
+}
+
+bool expect_in_span(const struct cowfs_expect_entry *ent, uint64_t size)
+{
+	size_t lo = 0, hi = ent->nr_spans;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ent->spans[mid].hi < size)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ent->nr_spans && ent->spans[lo].lo <= size;
 }
 
 bool expect_has_size(const struct cowfs_expect_entry *ent, uint64_t size)
 {
 	size_t lo = 0, hi = ent->nr_sizes;
+
+	if (expect_in_span(ent, size))
+		return true;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -315,6 +374,9 @@ static int write_entry(FILE *f, const struct cowfs_expect_entry *ent)
 		fprintf(f, " %s", presence_word[ent->presence]);
 	for (size_t i = 0; i < ent->nr_sizes; i++)
 		fprintf(f, "%s%llu", i ? "," : " size=", (unsigned long long)ent->sizes[i]);
+	for (size_t i = 0; i < ent->nr_spans; i++)
+		fprintf(f, "%s%llu-%llu", i || ent->nr_sizes ? "," : " size=",
+			(unsigned long long)ent->spans[i].lo, (unsigned long long)ent->spans[i].hi);
 	fputc('\n', f);
 	for (size_t i = 0; i < ent->nr_ranges; i++) {
 		const struct cowfs_expect_range *rg = &ent->ranges[i];

@@ -19,6 +19,8 @@ struct cowfs_expect_entry {
 	enum cowfs_expect_presence presence;
 	uint64_t *sizes;
 	size_t nr_sizes, sizes_cap;
+	struct cowfs_size_span *spans;
+	size_t nr_spans, spans_cap;
 	struct cowfs_expect_range *ranges;	/* each owns its cands array */
 	size_t nr_ranges, ranges_cap;
 };
@@ -31,6 +33,8 @@ struct cowfs_expect {
 /* The largest allowed size, 0 if none. */
 uint64_t expect_max_size(const struct cowfs_expect_entry *ent);
 bool expect_has_size(const struct cowfs_expect_entry *ent, uint64_t size);
+/* Whether size lies in one of the runs of allowed sizes. */
+bool expect_in_span(const struct cowfs_expect_entry *ent, uint64_t size);
 /* The index of the first range ending after off (nr_ranges if none). */
 size_t expect_range_at(const struct cowfs_expect_entry *ent, uint64_t off);
 

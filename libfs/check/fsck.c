@@ -11,6 +11,7 @@ static const char *const pass_titles[] = {
 	"checking extents, references and free space",
 	"checking names and inodes",
 	"checking data checksums",
+	"checking expectations",
 };
 
 int fsck_lost_key(const struct fsck_ctx *c, uint64_t tree, const struct cowfs_key *key)
@@ -72,7 +73,7 @@ static void start_pass(struct fsck_ctx *c, int pass)
 		c->ops->pass(c->ops->arg, pass, pass_titles[pass]);
 }
 
-static int run_passes(struct fsck_ctx *c)
+static int run_passes(struct fsck_ctx *c, const char *path)
 {
 	int ret;
 
@@ -94,10 +95,15 @@ static int run_passes(struct fsck_ctx *c)
 		ret = fsck_pass3_inodes(c);
 	if (ret < 0)
 		return ret;
-	if (c->opts.flags & COWFS_CHECK_NO_DATA)
+	if (!(c->opts.flags & COWFS_CHECK_NO_DATA)) {
+		start_pass(c, 4);
+		if ((ret = fsck_pass4(c)) < 0)
+			return ret;
+	}
+	if (!c->opts.expect)
 		return 0;
-	start_pass(c, 4);
-	return fsck_pass4(c);
+	start_pass(c, 5);
+	return fsck_pass5(c, path);
 }
 
 int cowfs_check(const char *path, const struct cowfs_check_opts *opts,
@@ -128,7 +134,7 @@ int cowfs_check(const char *path, const struct cowfs_check_opts *opts,
 		return ret;
 	}
 	c->dev_open = 1;
-	ret = run_passes(c);
+	ret = run_passes(c, path);
 	if (ret == 0 && c->oom)
 		ret = -ENOMEM;
 	fsck_free(c);

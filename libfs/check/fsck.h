@@ -165,5 +165,7 @@ int fsck_pass2(struct fsck_ctx *c);
 int fsck_pass3(struct fsck_ctx *c);
 int fsck_pass3_inodes(struct fsck_ctx *c);
 int fsck_pass4(struct fsck_ctx *c);
+/* The files against c->opts.expect, the image at path opened read-only. */
+int fsck_pass5(struct fsck_ctx *c, const char *path);
 
 #endif

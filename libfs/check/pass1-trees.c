@@ -164,11 +164,60 @@ static int walk_leaf(struct fsck_ctx *c, const uint8_t *buf, uint64_t bytenr,
 
 static int walk_block(struct fsck_ctx *c, uint64_t bytenr, const struct walk *w);
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The walk is depth first and reads one block at a time, each read waiting for
+ * the last: asking for all children of a node at once lets the device work on
+ * them together while the first subtree is checked (btrfs check does the same
+ * with readahead_tree_block).  Pointers out of range are left to walk_block.
+ */
+static void readahead_children(struct fsck_ctx *c, const struct cowfs_key_ptr *ptrs,
+			       uint32_t nritems)
+{
+	uint64_t at[COWFS_NODE_PTRS], start, end;
+	uint32_t n = 0;
+
+	if (c->total_bytes < COWFS_NODE_SIZE)
+		return;
+	for (uint32_t i = 0; i < nritems && i < COWFS_NODE_PTRS; i++) {
+		uint64_t b = cowfs_key_ptr_blockptr(&ptrs[i]);
+
+		if (b % COWFS_BLOCK_SIZE == 0 && b >= COWFS_RESERVED_BYTES &&
+		    b <= c->total_bytes - COWFS_NODE_SIZE)
+			at[n++] = b;
+	}
+	if (n == 0)
+		return;
+	qsort(at, n, sizeof(at[0]), cmp_u64);
+	start = at[0];
+	end = start + COWFS_NODE_SIZE;
+	for (uint32_t i = 1; i <= n; i++) {
+		if (i < n && at[i] <= end) {
+			if (at[i] + COWFS_NODE_SIZE > end)
+				end = at[i] + COWFS_NODE_SIZE;
+			continue;
+		}
+		/* Only a hint: a failure shows up again as the read's own error. */
+		(void)dev_readahead(&c->dev, start, end - start);
+		if (i < n) {
+			start = at[i];
+			end = start + COWFS_NODE_SIZE;
+		}
+	}
+}
+
 static int walk_node(struct fsck_ctx *c, const uint8_t *buf, uint64_t bytenr,
 		     const struct walk *w, uint32_t nritems)
 {
 	const struct cowfs_key_ptr *ptrs = (const void *)(buf + sizeof(struct cowfs_header));
 
+	readahead_children(c, ptrs, nritems);
 	for (uint32_t i = 0; i < nritems; i++) {
 		struct walk cw = { .tree = w->tree, .parent = bytenr, .slot = (int)i,
 				   .gen = cowfs_key_ptr_generation(&ptrs[i]),

@@ -2,10 +2,12 @@
  * message.c).  One row per code, sorted; the unit test holds it to that. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check/fsck.h"
 #include "check/problem.h"
+#include "cowfs/trace.h"
 
 #define E COWFS_SEV_ERROR
 #define W COWFS_SEV_WARNING
@@ -100,6 +102,16 @@ const struct fsck_problem_def fsck_problem_table[] = {
 	  "data block %b (in no file): bad checksum, have %H expect %E" },
 	{ PR_4_DATA_READ, E, "data blocks [%b, +%n): cannot read: %m" },
 	{ PR_4_DATA_PAST_END, E, "data blocks [%b, +%n): past the end of the image" },
+
+	/* %m is the rest of cowfs_expect_check()'s message, so both read the same. */
+	{ PR_5_CONTENT, E, "%q%r: %m" },
+	{ PR_5_SIZE, E, "%q: size %h, %m" },
+	{ PR_5_MISSING, E, "%q: missing" },
+	{ PR_5_UNEXPECTED, E, "%q: unexpected" },
+	{ PR_5_TYPE, E, "%q: %m" },
+	{ PR_5_CHECKSUM, E, "%q%r: checksum mismatch" },
+	{ PR_5_UNREADABLE, E, "%q%r: unreadable: %m" },
+	{ PR_5_MIXED, E, "%q%r: %m" },
 };
 
 const size_t fsck_problem_count = sizeof(fsck_problem_table) / sizeof(fsck_problem_table[0]);
@@ -172,6 +184,7 @@ static const struct {
 	{ 'o', COWFS_PF_FILE_OFF }, { 'h', COWFS_PF_HAVE }, { 'e', COWFS_PF_EXPECT },
 	{ 'H', COWFS_PF_HAVE }, { 'E', COWFS_PF_EXPECT }, { 'O', COWFS_PF_HAVE },
 	{ 'n', COWFS_PF_NUM }, { 'm', COWFS_PF_STR }, { 'c', COWFS_PF_COPY }, { '%', 0 },
+	{ 'q', COWFS_PF_PATH }, { 'r', COWFS_PF_FILE_OFF | COWFS_PF_NUM },
 };
 
 static int placeholder_field(char c)
@@ -207,6 +220,26 @@ static int put_hex(char *buf, size_t size, uint64_t v)
 	return snprintf(buf, size, "0x%" PRIx64, v);
 }
 
+/* Paths of pass 5 as its messages (and traces) write them: quoted when they need it. */
+static int put_trace_path(char *buf, size_t size, const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+	int ok, n;
+
+	if (!path)
+		path = "";
+	m = open_memstream(&text, &len);
+	if (!m)
+		return snprintf(buf, size, "%s", path);	/* no memory: the raw bytes */
+	ok = cowfs_text_path_format(m, path, strlen(path)) == 0;
+	ok = fclose(m) == 0 && ok && text;
+	n = snprintf(buf, size, "%s", ok ? text : path);
+	free(text);
+	return n;
+}
+
 static int expand(char *buf, size_t size, char c, const struct cowfs_problem_ctx *x)
 {
 	switch (c) {
@@ -235,6 +268,12 @@ static int expand(char *buf, size_t size, char c, const struct cowfs_problem_ctx
 	case 'n': return snprintf(buf, size, "%" PRIu64, x->num);
 	case 'm': return snprintf(buf, size, "%s", x->str ? x->str : "");
 	case 'c': return snprintf(buf, size, "%s", x->copy ? "backup" : "primary");
+	case 'q': return put_trace_path(buf, size, x->path);
+	case 'r':
+		if (!x->num)
+			return 0;
+		return snprintf(buf, size, " [%" PRIu64 ", %" PRIu64 ")", x->file_off,
+				x->file_off + x->num);
 	case '%': return snprintf(buf, size, "%%");
 	}
 	return snprintf(buf, size, "%%%c", c);

@@ -7,6 +7,8 @@
  *   %k key "(objectid type offset)"   %i ino   %d dir   %p path (or "inode N")
  *   %o file offset   %h %e have/expect   %H %E have/expect in hex   %O have in octal
  *   %n num   %m str   %c superblock copy ("primary", "backup")   %% a percent sign
+ *   %q path as a trace writes it (quoted when it needs to be)
+ *   %r " [file offset, file offset + num)", nothing when num is 0
  */
 #ifndef COWFS_CHECK_PROBLEM_H
 #define COWFS_CHECK_PROBLEM_H
@@ -101,6 +103,16 @@ enum fsck_problem {
 	PR_4_DATA_CSUM_NO_FILE		= 0x040002,
 	PR_4_DATA_READ			= 0x040003,
 	PR_4_DATA_PAST_END		= 0x040004,
+
+	/* Pass 5: expectations, one per kind of cowfs_expect_finding */
+	PR_5_CONTENT			= 0x050001,
+	PR_5_SIZE			= 0x050002,
+	PR_5_MISSING			= 0x050003,
+	PR_5_UNEXPECTED			= 0x050004,
+	PR_5_TYPE			= 0x050005,
+	PR_5_CHECKSUM			= 0x050006,
+	PR_5_UNREADABLE			= 0x050007,
+	PR_5_MIXED			= 0x050008,
 };
 
 #define PR_PASS(code)	((int)((code) >> 16))

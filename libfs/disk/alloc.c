@@ -5,9 +5,15 @@
 #include "disk/alloc.h"
 #include "disk/ctree.h"
 
+/*
+ * Range sets are rbtrees by start, augmented with the longest range of each
+ * subtree (max_len), so that a fit is found in O(log n) however fragmented the
+ * free space (as the kernel's include/linux/rbtree_augmented.h does for vmas).
+ */
 struct range {
 	struct rb_node rb;
 	uint64_t start, len;
+	uint64_t max_len;		/* the longest len in this subtree */
 };
 
 struct delayed_ref {
@@ -19,6 +25,54 @@ struct delayed_ref {
 };
 
 /* ---- range sets (free space, pinned) ---- */
+
+static uint64_t subtree_max(const struct rb_node *n)
+{
+	return n ? rb_entry(n, const struct range, rb)->max_len : 0;
+}
+
+static void range_recompute(struct rb_node *n)
+{
+	struct range *r = rb_entry(n, struct range, rb);
+	uint64_t l = subtree_max(n->rb_left), g = subtree_max(n->rb_right);
+
+	r->max_len = r->len;
+	if (l > r->max_len)
+		r->max_len = l;
+	if (g > r->max_len)
+		r->max_len = g;
+}
+
+/*
+ * Bring max_len up to date after n changed or the tree changed shape at n.
+ * The rotations of an insertion (at n) or of an erasure (whose rebalancing
+ * starts at n) leave every node they moved on n's path to the root or a child
+ * of it, so recomputing those, bottom up, is enough.
+ */
+static void range_fix(struct rb_node *n)
+{
+	for (; n; n = rb_parent(n)) {
+		if (n->rb_left)
+			range_recompute(n->rb_left);
+		if (n->rb_right)
+			range_recompute(n->rb_right);
+		range_recompute(n);
+	}
+}
+
+static void range_erase(struct rb_root *root, struct range *r)
+{
+	struct rb_node *n = &r->rb, *from = rb_parent(n);
+
+	/* rb_erase moves the successor into n's place: rebalancing starts below it */
+	if (n->rb_left && n->rb_right) {
+		struct rb_node *succ = rb_next(n);
+
+		from = rb_parent(succ) == n ? succ : rb_parent(succ);
+	}
+	rb_erase(n, root);
+	range_fix(from);
+}
 
 /* The range that starts at or before start and is the last such, or NULL. */
 static struct range *range_floor(struct rb_root *root, uint64_t start)
@@ -39,6 +93,48 @@ static struct range *range_floor(struct rb_root *root, uint64_t start)
 	return best;
 }
 
+/* The first range of subtree n at least len long, or NULL. */
+static struct range *range_leftmost_fit(struct rb_node *n, uint64_t len)
+{
+	while (n && subtree_max(n) >= len) {
+		struct range *r = rb_entry(n, struct range, rb);
+
+		if (subtree_max(n->rb_left) >= len)
+			n = n->rb_left;
+		else if (r->len >= len)
+			return r;
+		else
+			n = n->rb_right;
+	}
+	return NULL;
+}
+
+/* The first range starting at or after from that is at least len long, or NULL:
+ * one descent towards from, each step keeping the nearer candidate. */
+static struct range *range_first_fit(struct rb_root *root, uint64_t from, uint64_t len)
+{
+	struct rb_node *n = root->rb_node, *later = NULL;
+	struct range *hit = NULL;
+
+	while (n && subtree_max(n) >= len) {
+		struct range *r = rb_entry(n, struct range, rb);
+
+		if (r->start < from) {
+			n = n->rb_right;
+			continue;
+		}
+		if (r->len >= len) {
+			hit = r;
+			later = NULL;
+		} else if (subtree_max(n->rb_right) >= len) {
+			hit = NULL;
+			later = n->rb_right;
+		}
+		n = n->rb_left;
+	}
+	return hit ? hit : range_leftmost_fit(later, len);
+}
+
 static void range_link(struct rb_root *root, struct range *r)
 {
 	struct rb_node **link = &root->rb_node, *parent = NULL;
@@ -49,8 +145,10 @@ static void range_link(struct rb_root *root, struct range *r)
 		parent = *link;
 		link = r->start < cur->start ? &(*link)->rb_left : &(*link)->rb_right;
 	}
+	r->max_len = r->len;
 	rb_link_node(&r->rb, parent, link);
 	rb_insert_color(&r->rb, root);
+	range_fix(&r->rb);
 }
 
 /* Add [start, start+len) to a set of disjoint ranges, merging with neighbours. */
@@ -65,9 +163,10 @@ static int range_add(struct rb_root *root, uint64_t start, uint64_t len)
 		next = rb_entry_safe(nn, struct range, rb);
 		if (next && prev->start + prev->len == next->start) {
 			prev->len += next->len;
-			rb_erase(&next->rb, root);
+			range_erase(root, next);
 			free(next);
 		}
+		range_fix(&prev->rb);
 		return 0;
 	}
 	nn = prev ? rb_next(&prev->rb) : rb_first(root);
@@ -75,6 +174,7 @@ static int range_add(struct rb_root *root, uint64_t start, uint64_t len)
 	if (next && start + len == next->start) {
 		next->start = start;
 		next->len += len;
+		range_fix(&next->rb);
 		return 0;
 	}
 	prev = malloc(sizeof(*prev));
@@ -96,49 +196,61 @@ static void range_destroy(struct rb_root *root)
 	}
 }
 
+/* Take [from, from + len) out of r, which holds it. */
+static int range_take(struct cowfs_fs *fs, struct range *r, uint64_t from, uint64_t len)
+{
+	uint64_t tail = r->start + r->len - (from + len);
+
+	if (from == r->start) {
+		r->start += len;
+		r->len -= len;
+		if (!r->len) {
+			range_erase(&fs->free_space, r);
+			free(r);
+		} else {
+			range_fix(&r->rb);
+		}
+		return 0;
+	}
+	r->len = from - r->start;
+	range_fix(&r->rb);
+	if (tail && range_add(&fs->free_space, from + len, tail) < 0) {
+		r->len += len + tail;
+		range_fix(&r->rb);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Next fit from the cursor, so that the allocations of one transaction land
+ * side by side: the rest of the range holding the cursor, else the first range
+ * after it that is long enough, else the first such from the start.
+ */
 int alloc_range(struct cowfs_fs *fs, uint64_t len, uint64_t *bytenr)
 {
-	struct range *r = range_floor(&fs->free_space, fs->alloc_cursor);
-	int wrapped = 0;
+	uint64_t cursor = fs->alloc_cursor, from;
+	struct range *r;
+	int ret;
 
 	if (!len || len % COWFS_BLOCK_SIZE)
 		return -EINVAL;
-	if (!r || r->start + r->len <= fs->alloc_cursor)
-		r = rb_entry_safe(r ? rb_next(&r->rb) : rb_first(&fs->free_space), struct range, rb);
-	/* Next fit from the cursor: allocations of one transaction land side by side. */
-	for (;;) {
-		if (!r) {
-			if (wrapped++)
-				return -ENOSPC;
-			r = rb_entry_safe(rb_first(&fs->free_space), struct range, rb);
-			continue;
-		}
-		uint64_t from = r->start < fs->alloc_cursor && !wrapped ? fs->alloc_cursor : r->start;
-
-		if (r->start + r->len >= from + len) {
-			uint64_t tail = r->start + r->len - (from + len);
-
-			if (from == r->start) {
-				r->start += len;
-				r->len -= len;
-				if (!r->len) {
-					rb_erase(&r->rb, &fs->free_space);
-					free(r);
-				}
-			} else {
-				r->len = from - r->start;
-				if (tail && range_add(&fs->free_space, from + len, tail) < 0) {
-					r->len += len + tail;
-					return -ENOMEM;
-				}
-			}
-			fs->free_bytes -= len;
-			fs->alloc_cursor = from + len;
-			*bytenr = from;
-			return 0;
-		}
-		r = rb_entry_safe(rb_next(&r->rb), struct range, rb);
-	}
+	r = range_floor(&fs->free_space, cursor);
+	if (r && r->start < cursor && r->start + r->len > cursor &&
+	    r->start + r->len - cursor >= len)
+		from = cursor;
+	else if ((r = range_first_fit(&fs->free_space, cursor, len)) ||
+		 (r = range_first_fit(&fs->free_space, 0, len)))
+		from = r->start;
+	else
+		return -ENOSPC;
+	ret = range_take(fs, r, from, len);
+	if (ret < 0)
+		return ret;
+	fs->free_bytes -= len;
+	fs->alloc_cursor = from + len;
+	*bytenr = from;
+	return 0;
 }
 
 void free_range(struct cowfs_fs *fs, uint64_t bytenr, uint64_t len)
@@ -159,7 +271,7 @@ void unpin_all(struct cowfs_fs *fs)
 	while ((n = rb_first(&fs->pinned))) {
 		struct range *r = rb_entry(n, struct range, rb);
 
-		rb_erase(n, &fs->pinned);
+		range_erase(&fs->pinned, r);
 		free_range(fs, r->start, r->len);
 		free(r);
 	}

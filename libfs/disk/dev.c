@@ -232,3 +232,17 @@ int dev_flush(struct cowfs_dev *dev)
 		return 0;
 	return fdatasync(dev->fd) < 0 ? -errno : 0;
 }
+
+int dev_readahead(struct cowfs_dev *dev, uint64_t off, uint64_t len)
+{
+	int ret;
+
+	if (dev->fd < 0 || off >= dev->size || len == 0)
+		return 0;
+	if (len > dev->size - off)
+		len = dev->size - off;
+	if (off > INT64_MAX || len > INT64_MAX)
+		return -EINVAL;
+	ret = posix_fadvise(dev->fd, (off_t)off, (off_t)len, POSIX_FADV_WILLNEED);
+	return ret ? -ret : 0;
+}

@@ -24,5 +24,8 @@ int dev_pread(struct cowfs_dev *dev, void *buf, size_t len, uint64_t off);
 /* Writes count blocks against the write limit; once it is reached they are dropped. */
 int dev_pwrite(struct cowfs_dev *dev, const void *buf, size_t len, uint64_t off);
 int dev_flush(struct cowfs_dev *dev);
+/* A hint that [off, off + len) will be read soon: the kernel starts reading it
+ * into the page cache and returns.  Clipped to the device; a no-op in memory. */
+int dev_readahead(struct cowfs_dev *dev, uint64_t off, uint64_t len);
 
 #endif

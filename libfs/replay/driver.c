@@ -225,7 +225,8 @@ static int replay_groups(struct replay *r, const char *trace, struct cowfs_trace
 static int start(struct replay *r)
 {
 	struct cowfs_engine_opts eo = {
-		.profile = r->opts->profile, .cache_pages = r->opts->cache_pages,
+		.profile = replay_engine_profile(r->opts->profile, &r->profile),
+		.cache_pages = r->opts->cache_pages,
 		.seed = r->opts->seed, .verbose = r->opts->verbose,
 		.ops = { .event = on_event, .finding = on_finding, .point = on_point, .arg = r },
 	};

@@ -54,9 +54,17 @@ static int inode_sizes(cowfs_expect_entry *ent, const struct oinode *ino, uint64
 {
 	int r = cowfs_expect_add_size(ent, ino->dur_size);
 
+	uint64_t prev = ino->dur_size;
+
 	*max = ino->dur_size > *max ? ino->dur_size : *max;
 	for (const struct olog *l = ino->log; l && r >= 0; l = l->next) {
 		r = cowfs_expect_add_size(ent, l->size);
+		/* A growing store passes through every size from where it starts: the
+		 * kernel sets i_size chunk by chunk (btrfs_buffered_write), and a commit
+		 * between two chunks makes the size so far durable. */
+		if (r >= 0 && l->kind == OLOG_STORE && l->size > prev)
+			r = cowfs_expect_add_size_span(ent, l->start > prev ? l->start : prev, l->size);
+		prev = l->size;
 		*max = l->size > *max ? l->size : *max;
 	}
 	return r;

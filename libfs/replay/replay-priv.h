@@ -17,6 +17,7 @@ struct replay {
 	struct cowfs_replay_stats *stats;
 	char *image;			/* the resolved path */
 	cowfs_engine *eng;
+	struct cowfs_profile profile;	/* what a mutation build hands the engine */
 	struct oracle *o;
 	const struct cowfs_trace_group *group;	/* the operation running, with its hooks */
 	struct hook_state *hs;
@@ -48,5 +49,13 @@ int replay_run_op(struct replay *r, const struct cowfs_trace_op *op);
 int replay_crash(struct replay *r, uint64_t line);
 /* Check the image at rest: structure, then the oracle (crash: and adopt). */
 int replay_verify(struct replay *r, enum cowfs_replay_when when, uint64_t line);
+
+/* cowfs_replay_copy_image; durable: fsync the copy (a scratch copy needs not). */
+int replay_copy_image(const char *image, const char *out, bool durable);
+
+/* The profile handed to the engine: p (NULL: current), or in a mutation build
+ * (tests/mutation/run) a copy in *copy with one switch value wired to current's. */
+const struct cowfs_profile *replay_engine_profile(const struct cowfs_profile *p,
+						  struct cowfs_profile *copy);
 
 #endif

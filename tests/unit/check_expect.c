@@ -239,6 +239,27 @@ START_TEST(test_file_round_trip)
 }
 END_TEST
 
+START_TEST(test_size_spans)
+{
+	cowfs_expect *e;
+	char err[512] = "", *out;
+	struct cowfs_expect_info info;
+
+	ck_assert_int_eq(parse("cowexpect 1\nfile /f size=0,120,100-200,150-300,5000\n"
+			       "range 0 10 zeros\n", &e, err, sizeof(err)), 0);
+	out = expect_text(e);
+	ck_assert_str_eq(out, "cowexpect 1\nfile /f size=0,5000,100-300\nrange 0 10 zeros\n");
+	cowfs_expect_get(cowfs_expect_find(e, "/f", 2), &info);
+	ck_assert_uint_eq(info.nr_spans, 1);
+	ck_assert_uint_eq(info.spans[0].hi, 300);
+	free(out);
+	cowfs_expect_free(e);
+	ck_assert_int_eq(parse("cowexpect 1\nfile /f size=9-3\n", &e, err, sizeof(err)),
+			 -COWFS_ETRACE);
+	ck_assert_str_eq(err, "t.exp:2:14: size run 9-3 goes backwards");
+}
+END_TEST
+
 START_TEST(test_file_lenient)
 {
 	static const char text[] =
@@ -684,6 +705,32 @@ START_TEST(test_check_size)
 }
 END_TEST
 
+/* A write cut short leaves part of itself in a block beside older bytes: fine
+ * per byte when both are candidates, a finding when the older bytes are not. */
+START_TEST(test_check_byte_cover)
+{
+	struct cowfs_expect_cand both[2] = {
+		{ .line = 7, .data = stamp }, { .line = 3, .data = stamp },
+	};
+	cowfs_expect *e = base_expect();
+	cowfs_expect_entry *ent;
+	cowfs_fs *fs = open_rw();
+
+	put_data(fs, "/f", 4096, 100, &stamp, 3);
+	close_rw(fs);
+	ck_assert_str_eq(check(base_expect()),
+			 "/f [4096, 8192): expected line 7, found line 3 mixed with other data\n");
+	ck_assert_int_eq(cowfs_expect_new(&e), 0);
+	add(e, "/d", COWFS_EXPECT_DIR, COWFS_EXPECT_MUST);
+	add_range(ent = add(e, "/d/g", COWFS_EXPECT_FILE, COWFS_EXPECT_MUST), 0, 4096, 9, &rand5);
+	ck_assert_int_eq(cowfs_expect_add_size(ent, 4096), 0);
+	ent = add(e, "/f", COWFS_EXPECT_FILE, COWFS_EXPECT_MUST);
+	ck_assert_int_eq(cowfs_expect_add_size_span(ent, 8192, 20000), 0);
+	ck_assert_int_eq(cowfs_expect_add_range(ent, 0, 16384, both, 2), 0);
+	ck_assert_str_eq(check(e), "");
+}
+END_TEST
+
 START_TEST(test_check_names)
 {
 	cowfs_expect *e = base_expect();
@@ -901,6 +948,7 @@ static TCase *image_tcase(void)
 	tcase_add_test(tc, test_check_candidates);
 	tcase_add_test(tc, test_check_any);
 	tcase_add_test(tc, test_check_size);
+	tcase_add_test(tc, test_check_byte_cover);
 	tcase_add_test(tc, test_check_names);
 	tcase_add_test(tc, test_check_must_not);
 	tcase_add_test(tc, test_check_type);
@@ -926,6 +974,7 @@ static Suite *expect_suite(void)
 	TCase *tc = tcase_create("spec");
 
 	tcase_add_test(tc, test_spec_round_trip);
+	tcase_add_test(tc, test_size_spans);
 	tcase_add_test(tc, test_spec_values);
 	tcase_add_test(tc, test_spec_hex_subrange);
 	tcase_add_test(tc, test_spec_errors);
