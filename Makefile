@@ -135,7 +135,8 @@ UNIT_TESTS += $(UNIT_ORACLE)
 UNIT_REPLAY := tests/unit/check_replay tests/unit/check_matrix
 UNIT_TESTS += $(UNIT_REPLAY)
 UNIT_ENGINE := tests/unit/check_engine_tree tests/unit/check_engine_cache \
-	tests/unit/check_engine_ordered tests/unit/check_engine_workqueue tests/unit/check_engine
+	tests/unit/check_engine_ordered tests/unit/check_engine_workqueue tests/unit/check_engine \
+	tests/unit/check_engine_fidelity
 UNIT_TESTS += $(UNIT_ENGINE)
 UNIT_DUMP := tests/unit/check_dump
 UNIT_TESTS += $(UNIT_DUMP)
@@ -158,7 +159,8 @@ libfs.a: $(LIB_OBJS)
 
 # A command is cmd/NAME.o plus the shared objects; a larger one lists its extra parts here.
 cowmkfs: cmd/mkfs-rootdir.o
-cowreplay: cmd/cowreplay-print.o
+cowreplay: cmd/cowreplay-print.o cmd/json.o
+cowfsck: cmd/json.o
 
 $(COMMANDS): %: cmd/%.o $(CMD_COMMON) libfs.a
 	@echo "  LD      $@"
@@ -170,6 +172,9 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 tests/unit/%.o: tests/unit/%.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+# Every suite links the shared helpers (tests/unit/testlib.h) through $^.
+$(UNIT_TESTS): tests/unit/testlib.o
 
 tests/unit/check_util: tests/unit/check_util.o $(UTIL_OBJS)
 	@echo "  LD      $@"
@@ -185,7 +190,7 @@ tests/unit/check_dump: tests/unit/check_dump.o $(DISK_OBJS) $(UTIL_OBJS)
 
 # The command helpers live in cmd/, outside the include path of libfs.
 tests/unit/check_cmd.o: CFLAGS += -I.
-tests/unit/check_cmd: tests/unit/check_cmd.o cmd/options.o cmd/messages.o $(UTIL_OBJS)
+tests/unit/check_cmd: tests/unit/check_cmd.o cmd/options.o cmd/messages.o cmd/json.o $(UTIL_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 

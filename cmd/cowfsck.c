@@ -10,6 +10,7 @@
 #include "cowfs/error.h"
 #include "cowfs/expect.h"
 #include "cowfs/trace.h"
+#include "json.h"
 #include "messages.h"
 #include "options.h"
 
@@ -21,56 +22,6 @@ struct fsck_cmd {
 	int (*fn)(const struct fsck_cmd *cmd, int argc, char **argv);
 	const char *const *usage;
 };
-
-/* ---- JSON output ---- */
-
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static int utf8_len(const unsigned char *s)
-{
-	int n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-
-	for (int i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* Names on disk are bytes: anything that is not UTF-8 becomes U+FFFD. */
-static void json_string(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	putchar('"');
-	while (*s) {
-		int n;
-
-		if (*s == '"' || *s == '\\') {
-			printf("\\%c", *s++);
-		} else if (*s < 0x20 || *s == 0x7f) {
-			printf("\\u%04x", *s++);
-		} else if (*s < 0x80) {
-			putchar(*s++);
-		} else if ((n = utf8_len(s)) > 0) {
-			fwrite(s, 1, (size_t)n, stdout);
-			s += n;
-		} else {
-			fputs("\\ufffd", stdout);
-			s++;
-		}
-	}
-	putchar('"');
-}
-
-static void json_u64(const char *name, uint64_t v)
-{
-	printf(",\"%s\":%" PRIu64, name, v);
-}
-
-static void json_str(const char *name, const char *v)
-{
-	printf(",\"%s\":", name);
-	json_string(v ? v : "");
-}
 
 /* ---- check ---- */
 
@@ -113,34 +64,34 @@ static void json_problem_fields(const struct cowfs_problem_ctx *x)
 	unsigned f = x->fields;
 
 	if (f & COWFS_PF_COPY)
-		json_str("copy", x->copy ? "backup" : "primary");
+		json_field(stdout, "copy", x->copy ? "backup" : "primary");
 	if (f & COWFS_PF_TREE)
-		json_u64("tree", x->tree);
+		json_u64(stdout, "tree", x->tree);
 	if (f & COWFS_PF_BYTENR)
-		json_u64("bytenr", x->bytenr);
+		json_u64(stdout, "bytenr", x->bytenr);
 	if (f & COWFS_PF_PARENT)
-		json_u64("parent", x->parent);
+		json_u64(stdout, "parent", x->parent);
 	if (f & COWFS_PF_SLOT)
 		printf(",\"slot\":%d", x->slot);
 	if (f & COWFS_PF_KEY)
 		printf(",\"key\":[%" PRIu64 ",%u,%" PRIu64 "]", x->key_objectid, x->key_type,
 		       x->key_offset);
 	if (f & COWFS_PF_INO)
-		json_u64("ino", x->ino);
+		json_u64(stdout, "ino", x->ino);
 	if (f & COWFS_PF_DIR)
-		json_u64("dir", x->dir);
+		json_u64(stdout, "dir", x->dir);
 	if ((f & COWFS_PF_PATH) && x->path)
-		json_str("path", x->path);
+		json_field(stdout, "path", x->path);
 	if (f & COWFS_PF_FILE_OFF)
-		json_u64("file_offset", x->file_off);
+		json_u64(stdout, "file_offset", x->file_off);
 	if (f & COWFS_PF_HAVE)
-		json_u64("have", x->have);
+		json_u64(stdout, "have", x->have);
 	if (f & COWFS_PF_EXPECT)
-		json_u64("expect", x->expect);
+		json_u64(stdout, "expect", x->expect);
 	if (f & COWFS_PF_NUM)
-		json_u64("length", x->num);
+		json_u64(stdout, "length", x->num);
 	if (f & COWFS_PF_STR)
-		json_str("detail", x->str);
+		json_field(stdout, "detail", x->str);
 }
 
 static void on_problem(void *arg, uint32_t code, enum cowfs_severity sev, const char *msg,
@@ -157,8 +108,8 @@ static void on_problem(void *arg, uint32_t code, enum cowfs_severity sev, const 
 	}
 	printf("{\"type\":\"problem\",\"code\":\"0x%06" PRIx32 "\",\"pass\":%u", code,
 	       (unsigned)(code >> 16));
-	json_str("severity", cowfs_severity_name(sev));
-	json_str("message", msg);
+	json_field(stdout, "severity", cowfs_severity_name(sev));
+	json_field(stdout, "message", msg);
 	json_problem_fields(ctx);
 	puts("}");
 }
@@ -183,7 +134,7 @@ static void on_extent(void *arg, const char *path, uint64_t file_off, uint64_t l
 
 	if (o->json) {
 		printf("{\"type\":\"extent\"");
-		json_str("path", path);
+		json_field(stdout, "path", path);
 		printf(",\"file_offset\":%" PRIu64 ",\"length\":%" PRIu64 ",\"disk_bytenr\":%"
 		       PRIu64 ",\"disk_num_bytes\":%" PRIu64 ",\"extent_offset\":%" PRIu64
 		       ",\"compression\":%d}\n", file_off, len, disk_bytenr, disk_num_bytes,
@@ -200,18 +151,18 @@ static void print_summary(const struct check_out *o, const char *image,
 {
 	if (o->json) {
 		printf("{\"type\":\"summary\"");
-		json_str("image", image);
-		json_u64("errors", s->errors);
-		json_u64("warnings", s->warnings);
-		json_u64("infos", s->infos);
+		json_field(stdout, "image", image);
+		json_u64(stdout, "errors", s->errors);
+		json_u64(stdout, "warnings", s->warnings);
+		json_u64(stdout, "infos", s->infos);
 		printf(",\"super_copy\":%d", s->super_copy);
-		json_u64("generation", s->generation);
-		json_u64("tree_blocks", s->tree_blocks);
-		json_u64("inodes", s->inodes);
-		json_u64("directories", s->directories);
-		json_u64("files", s->files);
-		json_u64("data_extents", s->data_extents);
-		json_u64("data_blocks_checked", s->data_blocks_checked);
+		json_u64(stdout, "generation", s->generation);
+		json_u64(stdout, "tree_blocks", s->tree_blocks);
+		json_u64(stdout, "inodes", s->inodes);
+		json_u64(stdout, "directories", s->directories);
+		json_u64(stdout, "files", s->files);
+		json_u64(stdout, "data_extents", s->data_extents);
+		json_u64(stdout, "data_blocks_checked", s->data_blocks_checked);
 		printf(",\"exit\":%d}\n", status);
 		return;
 	}
@@ -390,24 +341,24 @@ static void on_difference(void *arg, const struct cowfs_difference *d)
 		return;
 	}
 	printf("{\"type\":\"difference\"");
-	json_str("kind", kind);
-	json_str("path", d->path);
+	json_field(stdout, "kind", kind);
+	json_field(stdout, "path", d->path);
 	switch (d->kind) {
 	case COWFS_DIFF_CONTENT:
 	case COWFS_DIFF_LAYOUT:
 	case COWFS_DIFF_UNREADABLE:
-		json_u64("start", d->start);
-		json_u64("end", d->end);
+		json_u64(stdout, "start", d->start);
+		json_u64(stdout, "end", d->end);
 		break;
 	case COWFS_DIFF_TYPE:
 	case COWFS_DIFF_SIZE:
-		json_u64("a", d->a);
-		json_u64("b", d->b);
+		json_u64(stdout, "a", d->a);
+		json_u64(stdout, "b", d->b);
 		break;
 	default:
 		break;
 	}
-	json_str("message", d->message);
+	json_field(stdout, "message", d->message);
 	puts("}");
 }
 
@@ -505,8 +456,8 @@ static int cmd_problems(const struct fsck_cmd *cmd, int argc, char **argv)
 			continue;
 		}
 		printf("{\"code\":\"0x%06" PRIx32 "\",\"pass\":%u", code, (unsigned)(code >> 16));
-		json_str("severity", sev);
-		json_str("template", cowfs_problem_template(code));
+		json_field(stdout, "severity", sev);
+		json_field(stdout, "template", cowfs_problem_template(code));
 		puts("}");
 	}
 	return FSCK_OK;

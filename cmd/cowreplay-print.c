@@ -5,8 +5,7 @@
 #include <string.h>
 
 #include "cowreplay-print.h"
-
-/* ---- JSON ---- */
+#include "json.h"
 
 /* Where output goes: stdout, or while a matrix row is put together, its buffer. */
 static FILE *row_out;
@@ -14,46 +13,6 @@ static FILE *row_out;
 static FILE *sink(void)
 {
 	return row_out ? row_out : stdout;
-}
-
-/* Names on disk are bytes: what is not UTF-8 becomes U+FFFD. */
-void json_string(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	fputc('"', sink());
-	while (*s) {
-		int n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-
-		for (int i = 1; i < n; i++)
-			if ((s[i] & 0xc0) != 0x80)
-				n = 0;
-		if (*s == '"' || *s == '\\')
-			fprintf(sink(), "\\%c", *s++);
-		else if (*s < 0x20 || *s == 0x7f)
-			fprintf(sink(), "\\u%04x", *s++);
-		else if (*s < 0x80)
-			fputc(*s++, sink());
-		else if (n) {
-			fwrite(s, 1, (size_t)n, sink());
-			s += n;
-		} else {
-			fputs("\\ufffd", sink());
-			s++;
-		}
-	}
-	fputc('"', sink());
-}
-
-void json_field(const char *name, const char *v)
-{
-	fprintf(sink(), ",\"%s\":", name);
-	json_string(v ? v : "");
-}
-
-void json_u64(const char *name, uint64_t v)
-{
-	fprintf(sink(), ",\"%s\":%" PRIu64, name, v);
 }
 
 /* ---- findings and events ---- */
@@ -71,10 +30,10 @@ static const char *const when_names[] = {
 
 static void json_expect(const struct cowfs_expect_finding *e)
 {
-	json_field("path", e->path);
+	json_field(sink(), "path", e->path);
 	if (e->end > e->start) {
-		json_u64("start", e->start);
-		json_u64("end", e->end);
+		json_u64(sink(), "start", e->start);
+		json_u64(sink(), "end", e->end);
 	}
 	if (e->kind == COWFS_EXPECT_CONTENT) {
 		fputs(",\"expected\":[", sink());
@@ -88,28 +47,28 @@ static void json_expect(const struct cowfs_expect_finding *e)
 					c->kind == COWFS_CAND_ZEROS ? "zeros" : "any");
 		}
 		fputs("]", sink());
-		json_field("found", e->found == COWFS_STAMP_LINE ? "line" :
+		json_field(sink(), "found", e->found == COWFS_STAMP_LINE ? "line" :
 			   e->found == COWFS_STAMP_ZEROS ? "zeros" :
 			   e->found == COWFS_STAMP_MIXED ? "mixed" : "other");
 		if (e->found == COWFS_STAMP_LINE || e->found == COWFS_STAMP_MIXED)
-			json_u64("found_line", e->found_line);
+			json_u64(sink(), "found_line", e->found_line);
 	}
 	if (e->kind == COWFS_EXPECT_SIZE)
-		json_u64("size", e->size);
+		json_u64(sink(), "size", e->size);
 }
 
 /* The fields of a finding after the opening brace and its first member. */
 static void json_finding(const struct cowfs_replay_finding *f)
 {
-	json_field("kind", kind_names[f->kind]);
-	json_field("when", when_names[f->when]);
-	json_u64("line", f->line);
-	json_field("severity", cowfs_severity_name(f->severity));
+	json_field(sink(), "kind", kind_names[f->kind]);
+	json_field(sink(), "when", when_names[f->when]);
+	json_u64(sink(), "line", f->line);
+	json_field(sink(), "severity", cowfs_severity_name(f->severity));
 	if (f->kind == COWFS_REPLAY_PROBLEM)
 		fprintf(sink(), ",\"code\":\"0x%06" PRIx32 "\"", f->code);
 	if (f->expect)
 		json_expect(f->expect);
-	json_field("message", f->message);
+	json_field(sink(), "message", f->message);
 }
 
 /* "line 7: ", "crash at line 12: " or nothing (at the end). */
@@ -145,8 +104,8 @@ void print_event(void *arg, uint64_t line, const char *text)
 
 	if (a->json) {
 		fputs("{\"type\":\"event\"", sink());
-		json_u64("line", line);
-		json_field("text", text);
+		json_u64(sink(), "line", line);
+		json_field(sink(), "text", text);
 		fputs("}\n", sink());
 	} else {
 		fprintf(sink(), "  %" PRIu64 ": %s\n", line, text);
@@ -248,18 +207,18 @@ static void row_json(const struct cowfs_profile *p, const struct cowfs_replay_st
 		     const char *findings)
 {
 	fputs("{\"type\":\"profile\"", sink());
-	json_field("profile", p->name);
-	json_field("kernel", p->kernel);
+	json_field(sink(), "profile", p->name);
+	json_field(sink(), "kernel", p->kernel);
 	fputs(",\"switches\":{", sink());
 	for (int i = 0; i < cowfs_replay_switch_count(); i++) {
 		fprintf(sink(), "%s\"%s\":", i ? "," : "", cowfs_replay_switch_at(i)->name);
-		json_string(cowfs_replay_switch_value(p, i));
+		json_string(sink(), cowfs_replay_switch_value(p, i));
 	}
 	fputc('}', sink());
-	json_field("verdict", s->errors ? "findings" : "clean");
-	json_u64("errors", s->errors);
-	json_u64("warnings", s->warnings);
-	json_u64("operations", s->ops);
+	json_field(sink(), "verdict", s->errors ? "findings" : "clean");
+	json_u64(sink(), "errors", s->errors);
+	json_u64(sink(), "warnings", s->warnings);
+	json_u64(sink(), "operations", s->ops);
 	fprintf(sink(), ",\"stopped\":%s,\"findings\":[%s]}\n", s->stopped ? "true" : "false",
 		findings);
 }

@@ -25,11 +25,6 @@ struct replay_print {
 	struct replay_row row;
 };
 
-/* JSON members, written after an opening brace and its first member. */
-void json_string(const char *str);
-void json_field(const char *name, const char *v);
-void json_u64(const char *name, uint64_t v);
-
 /* cowfs_replay_ops callbacks; arg: a struct replay_print. */
 void print_finding(void *arg, const struct cowfs_replay_finding *f);
 void print_event(void *arg, uint64_t line, const char *text);

@@ -14,6 +14,7 @@
 #include "cowfs/replay.h"
 #include "cowfs/trace.h"
 #include "cowreplay-print.h"
+#include "json.h"
 #include "messages.h"
 #include "options.h"
 
@@ -83,7 +84,7 @@ static void print_stats(const struct args *a, const struct cowfs_replay_stats *s
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		if (a->pr.json)
-			json_u64(rows[i].name, rows[i].v);
+			json_u64(stdout, rows[i].name, rows[i].v);
 		else
 			printf("%-18s %" PRIu64 "\n", rows[i].name, rows[i].v);
 	}
@@ -96,10 +97,10 @@ static int verdict(const struct args *a, const struct cowfs_replay_stats *s)
 
 	if (a->pr.json) {
 		printf("{\"type\":\"summary\"");
-		json_field("image", image);
-		json_u64("errors", s->errors);
-		json_u64("warnings", s->warnings);
-		json_u64("last_line", s->last_line);
+		json_field(stdout, "image", image);
+		json_u64(stdout, "errors", s->errors);
+		json_u64(stdout, "warnings", s->warnings);
+		json_u64(stdout, "last_line", s->last_line);
 		printf(",\"stopped\":%s", s->stopped ? "true" : "false");
 		if (a->stats)
 			print_stats(a, s);

@@ -100,7 +100,8 @@ int cow_file_range(struct cowfs_engine *eng, struct inode *inode, struct page *l
 		eng_event(eng, "ordered extent [%" PRIu64 ", %" PRIu64 ") of %s at disk %" PRIu64
 			  " (cow_file_range)", start, start + got, inode->path, bytenr);
 		/* DELALLOC goes without EXTENT_DO_ACCOUNTING: the ordered extent owns the
-		 * reservation now; every page gets Private2 ("set up for IO") */
+		 * reservation now; every page gets Private2, "set up for IO" (8b62b72b26bc),
+		 * and stays dirty for the write_cache_pages walk to reach */
 		extent_clear_unlock_delalloc(eng, inode, start, start + got - 1, locked_page,
 					     EXTENT_LOCKED | EXTENT_DELALLOC,
 					     PAGE_UNLOCK | PAGE_SET_PRIVATE2);

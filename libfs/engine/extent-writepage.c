@@ -180,6 +180,7 @@ static int map_block_for_write(struct cowfs_engine *eng, struct inode *inode, ui
 	if (eng->profile->oob != COWFS_OOB_NONE)
 		eng_finding(eng, COWFS_FINDING_INVARIANT, "block at %" PRIu64 " of %s reached IO "
 			    "without an ordered extent", start, inode->path);
+	/* before 247e743cbe6e: the committed extent, rewritten in place */
 	ret = cowfs_get_extent(eng->fs, inode->ino, start, &em);
 	if (ret)
 		return ret;
@@ -199,7 +200,7 @@ static int extent_writepage_io(struct cowfs_engine *eng, struct inode *inode, st
 	int ret = writepage_cow_fixup(eng, inode, page);
 
 	if (ret == -EAGAIN || ret == -EBUSY) {
-		if (ret == -EAGAIN)
+		if (ret == -EAGAIN)	/* 247e743cbe6e, and again since 25f3c5021985 */
 			redirty_page_for_writepage(eng, page);
 		else
 			epd->wbc->pages_skipped++;	/* 87826df0ec36: left clean */

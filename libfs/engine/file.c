@@ -195,6 +195,8 @@ static int btrfs_dirty_pages(struct cowfs_engine *eng, struct inode *inode, stru
 	unsigned extra_bits = 0;
 	int ret;
 
+	/* 7703bdd8d23e moved this clear here from lock_and_cleanup_extent_if_need,
+	 * which before it had cleared the range already (past EOF there is no delalloc) */
 	clear_extent_bit(&inode->io_tree, start_pos, end,
 			 EXTENT_DELALLOC | EXTENT_DO_ACCOUNTING | EXTENT_DEFRAG);
 	if (start_pos >= inode->i_size) {
@@ -210,7 +212,7 @@ static int btrfs_dirty_pages(struct cowfs_engine *eng, struct inode *inode, stru
 		return ret;
 	for (size_t i = 0; i < num_pages; i++) {
 		page_set(pages[i], PG_uptodate);
-		page_clear(pages[i], PG_checked);
+		page_clear(pages[i], PG_checked);	/* 247e743cbe6e */
 		set_page_dirty_fs(eng, pages[i], "btrfs_dirty_pages");
 	}
 	if (pos + write_bytes > inode->i_size)
@@ -222,7 +224,7 @@ static int btrfs_dirty_pages(struct cowfs_engine *eng, struct inode *inode, stru
 static void btrfs_drop_pages(struct cowfs_engine *eng, struct page **pages, size_t num_pages)
 {
 	for (size_t i = 0; i < num_pages; i++) {
-		page_clear(pages[i], PG_checked);
+		page_clear(pages[i], PG_checked);	/* 4a0967527967 */
 		unlock_page(eng, pages[i]);
 		check_page_state(eng, pages[i], "buffered write");
 		put_page(pages[i]);

@@ -41,21 +41,24 @@ static void fixup_release(struct work *w)
 	free(f);
 }
 
-/* The error exit of 25f3c5021985 (and of 87826df0ec36 for its two errors): the
- * out-of-band data is dropped and the error goes to the mapping. */
+/* The error exit.  25f3c5021985 cleans the page: the out-of-band data is dropped.
+ * 87826df0ec36 (its two errors) only marks page and mapping: the page stays dirty,
+ * not uptodate, and the next writeback queues another fixup. */
 static void fixup_failed(struct cowfs_engine *eng, struct fixup *f, int ret)
 {
 	struct page *page = f->page;
 	uint64_t start = page_offset(page);
+	int cleans = eng->profile->oob == COWFS_OOB_FIXUP;
 
 	mapping_set_error(page->mapping, ret);
 	end_extent_writepage(eng, f->inode, page, ret, start, start + PAGE_SIZE - 1);
-	if (eng->profile->oob == COWFS_OOB_FIXUP) {
+	if (cleans) {	/* 25f3c5021985 */
 		clear_page_dirty_for_io(eng, page, "fixup worker error");
 		page_set(page, PG_error);
 	}
-	eng_finding(eng, COWFS_FINDING_IOERR, "fixup of page %" PRIu64 " of %s failed, its data "
-		    "dropped: %s", page->index, f->inode->path, cowfs_strerror(ret));
+	eng_finding(eng, COWFS_FINDING_IOERR, "fixup of page %" PRIu64 " of %s failed, %s: %s",
+		    page->index, f->inode->path, cleans ? "its data dropped" : "the page left dirty",
+		    cowfs_strerror(ret));
 }
 
 /* The page is locked; extent lock, ordered wait, delalloc.  1: go round again
@@ -71,11 +74,12 @@ static int fixup_locked(struct cowfs_engine *eng, struct fixup *f)
 
 	if (ret)
 		return ret;
-	if (page_test(page, PG_private_2))	/* already ordered: we're done */
+	if (page_test(page, PG_private_2))	/* already ordered: done (8b62b72b26bc) */
 		goto out;
 	oe = lookup_ordered_range(&inode->ordered_tree, start, PAGE_SIZE);
 	if (oe) {
-		/* PG_checked stays set, so writeback queues no second fixup meanwhile */
+		/* 4a0967527967, 8b62b72b26bc: wait, again; PG_checked stays set, so
+		 * writeback queues no second fixup meanwhile (25f3c5021985 keeps that) */
 		unlock_extent(eng, inode, start, end);
 		unlock_page(eng, page);
 		ret = btrfs_start_ordered_extent(eng, inode, oe, 1);
@@ -94,9 +98,9 @@ static int fixup_locked(struct cowfs_engine *eng, struct fixup *f)
 		goto out;
 	f->reserved = 0;	/* the delalloc owns the reservation now */
 	page_clear(page, PG_oob);
-	if (oob == COWFS_OOB_FIXUP_EBUSY)	/* the hook left it clean: redirty */
+	if (oob == COWFS_OOB_FIXUP_EBUSY)	/* 87826df0ec36: set_page_dirty */
 		set_page_dirty_fs(eng, page, "fixup worker");
-	else if (!page_test(page, PG_dirty))	/* 25f3c5021985's BUG_ON */
+	else if (oob == COWFS_OOB_FIXUP && !page_test(page, PG_dirty))	/* 25f3c5021985: BUG_ON */
 		eng_finding(eng, COWFS_FINDING_INVARIANT, "fixup of page %" PRIu64 " of %s: the "
 			    "page was cleaned under the fixup", page->index, inode->path);
 	eng_event(eng, "page %" PRIu64 " of %s: delalloc set by the fixup worker", page->index,
@@ -140,6 +144,7 @@ static int fixup_worker(struct work *w)
 			ret = 0;
 			break;
 		}
+		/* f4b1363cae43: a failed reservation fails the page only once it is locked */
 		if (oob == COWFS_OOB_FIXUP && f->reserve_ret) {
 			ret = f->reserve_ret;
 			break;
@@ -168,7 +173,7 @@ int writepage_cow_fixup(struct cowfs_engine *eng, struct inode *inode, struct pa
 
 	if (oob == COWFS_OOB_NONE)		/* before 247e743cbe6e: no start hook */
 		return 0;
-	if (page_test_clear(page, PG_private_2))	/* properly set up for IO */
+	if (page_test_clear(page, PG_private_2))	/* set up for IO (8b62b72b26bc) */
 		return 0;
 	if (oob == COWFS_OOB_REJECT) {		/* 7ca3e84980ef */
 		eng_finding(eng, COWFS_FINDING_IOERR, "page %" PRIu64 " of %s is dirty without "

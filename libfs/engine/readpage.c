@@ -10,9 +10,9 @@
 #include "util/crc32c.h"
 
 /* The block at off from a pending ordered extent: 1 read (0 or -COWFS_ECSUM in
- * *ret), 0 if no pending extent has its csum. */
+ * *ret), 0 if no pending extent has its csum.  verify = 0 skips the csum check. */
 static int read_from_ordered(struct cowfs_engine *eng, struct inode *inode, uint64_t off,
-			     uint8_t *data, int *ret)
+			     uint8_t *data, int verify, int *ret)
 {
 	struct ordered_extent *oe = lookup_ordered_extent(&inode->ordered_tree, off);
 	uint32_t csum;
@@ -22,12 +22,37 @@ static int read_from_ordered(struct cowfs_engine *eng, struct inode *inode, uint
 		found = 1;
 		*ret = cowfs_read_data(eng->fs, oe->disk_bytenr + (off - oe->file_offset), data,
 				       PAGE_SIZE);
-		if (!*ret && cowfs_crc32c(data, PAGE_SIZE) != csum)
+		if (!*ret && verify && cowfs_crc32c(data, PAGE_SIZE) != csum)
 			*ret = -COWFS_ECSUM;
 	}
 	if (oe)
 		put_ordered_extent(oe);
 	return found;
+}
+
+/*
+ * A PageChecked page read from its committed extent: the read's end io hook
+ * clears the flag and skips the csum check (btrfs_readpage_end_io_hook, inode.c
+ * v5.4:3508).  A hole issues no IO, and a compressed extent is checked on its
+ * compressed blocks (end_compressed_bio_read) before that hook: both stay
+ * verified.  1 if the block was read here (0 or an error in *ret), else 0.
+ */
+static int read_checked_unverified(struct cowfs_engine *eng, struct inode *inode,
+				   struct page *page, int *ret)
+{
+	uint64_t off = page_offset(page);
+	struct cowfs_extent_map em;
+
+	*ret = cowfs_get_extent(eng->fs, inode->ino, off, &em);
+	if (*ret)
+		return 1;
+	if (!em.disk_bytenr || em.compression)
+		return 0;
+	*ret = cowfs_read_data(eng->fs, em.disk_bytenr + em.offset + (off - em.file_off),
+			       page->data, PAGE_SIZE);
+	if (!*ret)
+		page_clear(page, PG_checked);
+	return 1;
 }
 
 int btrfs_readpage(struct cowfs_engine *eng, struct inode *inode, struct page *page)
@@ -37,11 +62,17 @@ int btrfs_readpage(struct cowfs_engine *eng, struct inode *inode, struct page *p
 	int ret = 0;
 
 	if (off < inode->i_size) {
+		int checked = page_test(page, PG_checked);
+
 		from = "its ordered extent";
-		if (!read_from_ordered(eng, inode, off, page->data, &ret)) {
+		if (read_from_ordered(eng, inode, off, page->data, !checked, &ret)) {
+			if (checked && !ret)	/* the end io hook: PageChecked skips the csum */
+				page_clear(page, PG_checked);
+		} else {
 			from = "the committed extents";
-			ret = cowfs_read_file(eng->fs, inode->ino, off, page->data, PAGE_SIZE,
-					      &bad);
+			if (!checked || !read_checked_unverified(eng, inode, page, &ret))
+				ret = cowfs_read_file(eng->fs, inode->ino, off, page->data,
+						      PAGE_SIZE, &bad);
 		}
 	}
 	if (ret == -COWFS_ECSUM) {

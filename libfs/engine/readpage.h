@@ -12,7 +12,9 @@
  * extent's in-memory csums, as btrfs_lookup_bio_sums asks btrfs_find_ordered_sum
  * first; any other through the committed extents and the csum tree.  A
  * mismatch fills the page with 0x01 (as __readpage_endio_check), leaves it not
- * uptodate, reports a finding and returns -COWFS_ECSUM.
+ * uptodate, reports a finding and returns -COWFS_ECSUM.  A PageChecked page
+ * (a fixup queued for it) is read unverified and loses the flag, as
+ * btrfs_readpage_end_io_hook does; holes and compressed extents excepted.
  */
 int btrfs_readpage(struct cowfs_engine *eng, struct inode *inode, struct page *page);
 

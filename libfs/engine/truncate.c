@@ -37,6 +37,8 @@ static void invalidate_ordered(struct cowfs_engine *eng, struct inode *inode, st
 			eng_event(eng, "ordered extent [%" PRIu64 ", %" PRIu64 ") of %s truncated to %"
 				  PRIu64 " bytes", oe->file_offset, ordered_end(oe), inode->path,
 				  oe->truncated_len);
+			/* v5.4 runs btrfs_finish_ordered_io here directly; queued, it runs
+			 * when truncate or eviction waits for the range, before they return */
 			if (dec_test_ordered_pending(oe, start, end - start + 1, 1) == 1)
 				queue_finish_ordered(eng, oe);
 		}
@@ -190,9 +192,10 @@ int btrfs_setsize(struct cowfs_engine *eng, struct inode *inode, uint64_t newsiz
 		if (ret)
 			return ret;
 		inode->i_size = newsize;
+		/* "btrfs: replace all uses of btrfs_ordered_update_i_size" (2020) */
 		if (eng->profile->disk_i_size_no_holes)
 			inode->disk_i_size = newsize;	/* btrfs_inode_safe_disk_i_size_write */
-		else
+		else	/* v5.4 btrfs_setsize */
 			ordered_update_i_size(&inode->ordered_tree, newsize, NULL, newsize,
 					      &inode->disk_i_size);
 		return btrfs_update_inode(eng, inode);

@@ -17,6 +17,7 @@
 #include "cowfs/disk.h"
 #include "disk/dir.h"
 #include "disk/verify.h"
+#include "testlib.h"
 
 static const uint8_t test_fsid[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 
@@ -452,13 +453,7 @@ static uint64_t make_file(cowfs_fs *fs, uint64_t dir, const char *name, size_t l
 
 static void temp_path(char *buf, size_t size, const char *tag)
 {
-	const char *dir = getenv("TMPDIR");
-	int fd;
-
-	snprintf(buf, size, "%s/cowfs-check-%s-XXXXXX", dir && *dir ? dir : P_tmpdir, tag);
-	fd = mkstemp(buf);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	ck_assert_int_eq(testlib_temp_file(buf, size, tag), 0);
 }
 
 static void copy_file(const char *from, const char *to)
@@ -476,8 +471,7 @@ static void image_setup(void)
 	uint64_t b;
 	cowfs_fs *fs;
 
-	temp_path(image, sizeof(image), "img");
-	ck_assert_int_eq(cowfs_mkfs(image, &o), 0);
+	ck_assert_int_eq(testlib_temp_image(image, sizeof(image), "img", &o), 0);
 	ck_assert_int_eq(cowfs_open(image, COWFS_OPEN_RDWR, &fs), 0);
 	ck_assert_int_eq(cowfs_create(fs, COWFS_ROOT_INO, "a", 1, S_IFDIR | 0755, NULL, &ino_a), 0);
 	ck_assert_int_eq(cowfs_create(fs, ino_a, "b", 1, S_IFDIR | 0755, NULL, &b), 0);
@@ -970,11 +964,5 @@ static Suite *check_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(check_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(check_suite());
 }

@@ -1,4 +1,5 @@
-/* Suite "cmd": the helpers every command shares, cmd/options.c and cmd/messages.c. */
+/* Suite "cmd": the helpers the commands share, cmd/options.c, cmd/messages.c
+ * and cmd/json.c. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +12,10 @@
 #include <unistd.h>
 
 #include "cowfs/error.h"
+#include "cmd/json.h"
 #include "cmd/messages.h"
 #include "cmd/options.h"
+#include "testlib.h"
 
 /* ---- capturing what a helper prints ---- */
 
@@ -30,9 +33,9 @@ static void capture_start(struct capture *c, int merged)
 {
 	fflush(stdout);
 	fflush(stderr);
-	c->out = tmpfile();
+	c->out = testlib_tmpfile();
 	ck_assert_ptr_nonnull(c->out);
-	c->err = merged ? c->out : tmpfile();
+	c->err = merged ? c->out : testlib_tmpfile();
 	ck_assert_ptr_nonnull(c->err);
 	c->saved_out = dup(STDOUT_FILENO);
 	c->saved_err = dup(STDERR_FILENO);
@@ -709,6 +712,91 @@ START_TEST(test_messages_threads)
 }
 END_TEST
 
+/* ---- JSON ---- */
+
+/* What json_string() writes for s. */
+static char *json_of(const char *s)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	ck_assert_ptr_nonnull(f);
+	json_string(f, s);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+static const struct {
+	const char *in, *out;
+} json_cases[] = {
+	{ "", "\"\"" },
+	{ "/d/f 1~", "\"/d/f 1~\"" },
+	{ "a\"b\\c", "\"a\\\"b\\\\c\"" },
+	{ "\x01\t\n\x1f\x7f", "\"\\u0001\\u0009\\u000a\\u001f\\u007f\"" },
+	/* UTF-8 passes through as it is */
+	{ "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"" },
+	{ "\xc2\x80\xf4\x8f\xbf\xbf", "\"\xc2\x80\xf4\x8f\xbf\xbf\"" },
+	/* other bytes, one U+FFFD each */
+	{ "x\xffy", "\"x\\ufffdy\"" },
+	{ "\x80\xbf", "\"\\ufffd\\ufffd\"" },
+	{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" },
+	{ "\xc3(", "\"\\ufffd(\"" },
+	{ "\xe2\x82", "\"\\ufffd\\ufffd\"" },
+	{ "\xf0\x9f\x98", "\"\\ufffd\\ufffd\\ufffd\"" },
+	{ "\xe2\x82\xac\xe2", "\"\xe2\x82\xac\\ufffd\"" },
+};
+
+START_TEST(test_json_string_table)
+{
+	char *got = json_of(json_cases[_i].in);
+
+	ck_assert_str_eq(got, json_cases[_i].out);
+	free(got);
+}
+END_TEST
+
+/* A sequence cut short by the NUL: nothing past the terminator is read (the
+ * buffer ends there, so a sanitizer build sees any overread). */
+START_TEST(test_json_string_stops_at_nul)
+{
+	static const char cut[][4] = { "\xf0", "\xf0\x9f", "\xf0\x9f\x98", "\xe2", "\xe2\x82", "\xc3" };
+
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		size_t len = strlen(cut[i]);
+		char *s = malloc(len + 1), *got;
+
+		ck_assert_ptr_nonnull(s);
+		memcpy(s, cut[i], len + 1);
+		got = json_of(s);
+		ck_assert_uint_eq(strlen(got), 2 + 6 * len);
+		ck_assert_ptr_nonnull(strstr(got, "\\ufffd"));
+		free(got);
+		free(s);
+	}
+}
+END_TEST
+
+START_TEST(test_json_members)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"type\":\"t\"", f);
+	json_field(f, "path", "/a\"b");
+	json_field(f, "none", NULL);
+	json_u64(f, "zero", 0);
+	json_u64(f, "max", UINT64_MAX);
+	fputc('}', f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_str_eq(buf, "{\"type\":\"t\",\"path\":\"/a\\\"b\",\"none\":\"\",\"zero\":0,"
+			 "\"max\":18446744073709551615}");
+	free(buf);
+}
+END_TEST
+
 static Suite *cmd_suite(void)
 {
 	Suite *s = suite_create("cmd");
@@ -745,16 +833,17 @@ static Suite *cmd_suite(void)
 			    (int)(sizeof(try_cases) / sizeof(try_cases[0])));
 	tcase_add_test(tc, test_unknown_option_no_usage);
 	suite_add_tcase(s, tc);
+
+	tc = tcase_create("json");
+	tcase_add_loop_test(tc, test_json_string_table, 0,
+			    (int)(sizeof(json_cases) / sizeof(json_cases[0])));
+	tcase_add_test(tc, test_json_string_stops_at_nul);
+	tcase_add_test(tc, test_json_members);
+	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cmd_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(cmd_suite());
 }

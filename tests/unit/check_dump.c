@@ -15,23 +15,19 @@
 #include "cowfs/error.h"
 #include "disk/dump-fmt.h"
 #include "disk/format.h"
+#include "testlib.h"
 
-static char image[64];
+static char image[4096];
 static const char *uuid_text = "0b6f4e7a-93c1-4d52-8e8c-2f1d9a7b3c11";
 
 static void setup(void)
 {
 	struct cowfs_mkfs_opts o = { .size = 64ull << 20, .label = "lab", .time = 1700000000 };
 	uint8_t uuid[16];
-	int fd;
 
 	ck_assert_int_eq(uuid_parse(uuid_text, uuid), 0);
 	o.uuid = uuid;
-	snprintf(image, sizeof(image), "/tmp/cowfs-dump-XXXXXX");
-	fd = mkstemp(image);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	ck_assert_int_eq(cowfs_mkfs(image, &o), 0);
+	ck_assert_int_eq(testlib_temp_image(image, sizeof(image), "dump", &o), 0);
 }
 
 static void teardown(void)
@@ -456,11 +452,5 @@ static Suite *dump_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(dump_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(dump_suite());
 }

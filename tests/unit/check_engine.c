@@ -11,6 +11,7 @@
 #include "cowfs/disk.h"
 #include "cowfs/engine.h"
 #include "cowfs/error.h"
+#include "testlib.h"
 
 #define K 1024ull
 
@@ -97,16 +98,10 @@ static int fill_stamp(void *arg, uint64_t off, void *buf, size_t len)
 
 static void make_image(uint64_t size)
 {
-	const char *dir = getenv("TMPDIR");
 	static const uint8_t uuid[16] = { 0xc0, 0x3f, 0x5e, 0x11, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
 	struct cowfs_mkfs_opts o = { .size = size, .uuid = uuid };
-	int fd;
 
-	snprintf(image, sizeof(image), "%s/cowfs-engine-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(image);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	ck_assert_int_eq(cowfs_mkfs(image, &o), 0);
+	ck_assert_int_eq(testlib_temp_image(image, sizeof(image), "engine", &o), 0);
 }
 
 static void open_engine(const char *profile, uint64_t cache_pages, uint64_t seed)
@@ -913,11 +908,5 @@ static Suite *engine_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(engine_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(engine_suite());
 }

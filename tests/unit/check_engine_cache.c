@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/page-cache.h"
+#include "testlib.h"
 
 static struct page_cache cache;
 static struct address_space map_a, map_b;
@@ -209,11 +210,5 @@ static Suite *cache_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cache_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(cache_suite());
 }

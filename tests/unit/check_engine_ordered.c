@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "engine/ordered-data.h"
+#include "testlib.h"
 
 #define K 1024ull
 
@@ -171,11 +172,5 @@ static Suite *ordered_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ordered_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(ordered_suite());
 }

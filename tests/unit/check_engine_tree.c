@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/extent-io-tree.h"
+#include "testlib.h"
 
 #define SPAN 2048	/* the reference covers bytes [0, SPAN) */
 
@@ -336,11 +337,5 @@ static Suite *tree_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tree_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(tree_suite());
 }

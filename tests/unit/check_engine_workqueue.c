@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/workqueue.h"
+#include "testlib.h"
 
 #define NITEMS 40
 
@@ -178,11 +179,5 @@ static Suite *wq_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(wq_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(wq_suite());
 }

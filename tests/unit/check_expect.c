@@ -14,6 +14,7 @@
 #include "cowfs/expect.h"
 #include "cowfs/trace.h"
 #include "cowfs/layout.h"
+#include "testlib.h"
 
 /* ---- helpers ---- */
 
@@ -437,14 +438,8 @@ static char image[4096];
 static void make_image(uint64_t features)
 {
 	struct cowfs_mkfs_opts o = { .size = 64ull << 20, .features = features, .time = 1700000000 };
-	const char *dir = getenv("TMPDIR");
-	int fd;
 
-	snprintf(image, sizeof(image), "%s/cowfs-expect-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(image);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	ck_assert_int_eq(cowfs_mkfs(image, &o), 0);
+	ck_assert_int_eq(testlib_temp_image(image, sizeof(image), "expect", &o), 0);
 }
 
 static uint64_t lookup(cowfs_fs *fs, const char *path)
@@ -712,7 +707,7 @@ START_TEST(test_check_byte_cover)
 	struct cowfs_expect_cand both[2] = {
 		{ .line = 7, .data = stamp }, { .line = 3, .data = stamp },
 	};
-	cowfs_expect *e = base_expect();
+	cowfs_expect *e = NULL;
 	cowfs_expect_entry *ent;
 	cowfs_fs *fs = open_rw();
 
@@ -998,11 +993,5 @@ static Suite *expect_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(expect_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return testlib_run(expect_suite());
 }

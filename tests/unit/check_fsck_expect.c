@@ -14,6 +14,7 @@
 #include "cowfs/expect.h"
 #include "cowfs/trace.h"
 #include "disk/format.h"
+#include "testlib.h"
 
 static char image[4096];
 
@@ -67,15 +68,9 @@ static void spoil_block(const char *path)
 static void setup(void)
 {
 	struct cowfs_mkfs_opts o = { .size = 32ull << 20, .time = 1700000000 };
-	const char *dir = getenv("TMPDIR");
 	cowfs_fs *fs = NULL;
-	int fd;
 
-	snprintf(image, sizeof(image), "%s/cowfs-pass5-XXXXXX", dir && *dir ? dir : P_tmpdir);
-	fd = mkstemp(image);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	ck_assert_int_eq(cowfs_mkfs(image, &o), 0);
+	ck_assert_int_eq(testlib_temp_image(image, sizeof(image), "pass5", &o), 0);
 	ck_assert_int_eq(cowfs_open(image, COWFS_OPEN_RDWR, &fs), 0);
 	create(fs, "d", S_IFDIR | 0755);
 	create(fs, "f", S_IFREG | 0644);
@@ -358,11 +353,5 @@ static Suite *pass5_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(pass5_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(pass5_suite());
 }

@@ -15,6 +15,7 @@
 #include "disk/file-item.h"
 #include "util/crc32c.h"
 #include "fsops.h"
+#include "testlib.h"
 
 char image[4096];
 static const uint8_t fixed_uuid[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
@@ -23,14 +24,8 @@ void make_image(char *path, size_t size, uint64_t features)
 {
 	struct cowfs_mkfs_opts o = { .size = 256ull << 20, .features = features,
 				     .uuid = fixed_uuid, .time = 1700000000 };
-	const char *dir = getenv("TMPDIR");
-	int fd;
 
-	snprintf(path, size, "%s/cowfs-fsops-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	ck_assert_int_eq(cowfs_mkfs(path, &o), 0);
+	ck_assert_int_eq(testlib_temp_image(path, size, "fsops", &o), 0);
 }
 
 void setup(void)
@@ -518,11 +513,5 @@ static Suite *fsops_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fsops_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(fsops_suite());
 }

@@ -12,18 +12,13 @@
 #include "cowfs/disk.h"
 #include "cowfs/error.h"
 #include "cowfs/replay.h"
+#include "testlib.h"
 
 static char image[4096], trace[4096], copy[4096];
 
 static void tmpname(char *buf, size_t size, const char *what)
 {
-	const char *dir = getenv("TMPDIR");
-	int fd;
-
-	snprintf(buf, size, "%s/cowfs-matrix-%s-XXXXXX", dir && *dir ? dir : "/tmp", what);
-	fd = mkstemp(buf);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	ck_assert_int_eq(testlib_temp_file(buf, size, what), 0);
 }
 
 static void setup(void)
@@ -297,6 +292,7 @@ static const char seed_b[] =
 
 START_TEST(test_matrix_seed_b_by_kernel_history)
 {
+	struct cowfs_replay_matrix_opts mo = { .tmpdir = testlib_dir() };
 	struct cowfs_replay_matrix_ops ops = { .begin = m_begin, .finding = m_finding,
 					       .end = m_end };
 	struct cowfs_trace_error err;
@@ -307,7 +303,7 @@ START_TEST(test_matrix_seed_b_by_kernel_history)
 	ops.arg = r;
 	put_trace(seed_b);
 	before = slurp(image, &n0);
-	ck_assert_int_eq(cowfs_replay_matrix(trace, image, NULL, &ops, &err), 3);
+	ck_assert_int_eq(cowfs_replay_matrix(trace, image, &mo, &ops, &err), 3);
 	ck_assert_int_eq(r->n, cowfs_profile_count());
 	for (int i = 0; i < r->n; i++) {
 		ck_assert_str_eq(r->names[i], cowfs_profile_at(i)->name);
@@ -335,7 +331,7 @@ END_TEST
 START_TEST(test_matrix_sets_apply_to_every_profile)
 {
 	static const char *const sets[] = { "write-cleans-pages=no" };
-	struct cowfs_replay_matrix_opts mo = { .sets = sets, .nr_sets = 1 };
+	struct cowfs_replay_matrix_opts mo = { .sets = sets, .nr_sets = 1, .tmpdir = testlib_dir() };
 	struct cowfs_replay_matrix_ops ops = { .begin = m_begin, .finding = m_finding,
 					       .end = m_end };
 	struct cowfs_trace_error err;
@@ -361,6 +357,7 @@ END_TEST
 
 START_TEST(test_matrix_bad_trace_runs_nothing)
 {
+	struct cowfs_replay_matrix_opts mo = { .tmpdir = testlib_dir() };
 	struct cowfs_replay_matrix_ops ops = { .begin = m_begin, .finding = m_finding,
 					       .end = m_end };
 	struct cowfs_trace_error err;
@@ -374,7 +371,7 @@ START_TEST(test_matrix_bad_trace_runs_nothing)
 
 	/* parses, but /g does not exist: nothing can be replayed under any profile */
 	put_trace("cowtrace 1\nwrite /g 0 4096\n");
-	ck_assert_int_eq(cowfs_replay_matrix(trace, image, NULL, &ops, &err), -COWFS_EREPLAY);
+	ck_assert_int_eq(cowfs_replay_matrix(trace, image, &mo, &ops, &err), -COWFS_EREPLAY);
 	ck_assert_int_eq(r->n, 1);
 	ck_assert_int_eq(r->ret[0], -COWFS_EREPLAY);
 	free(r);
@@ -407,11 +404,5 @@ static Suite *matrix_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(matrix_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(matrix_suite());
 }

@@ -12,6 +12,7 @@
 #include "cowfs/expect.h"
 #include "cowfs/trace.h"
 #include "replay/oracle.h"
+#include "testlib.h"
 
 static const struct cowfs_data_spec stamp = { .kind = COWFS_DATA_STAMP };
 
@@ -513,15 +514,9 @@ static char image[4096];
 static void image_setup(void)
 {
 	struct cowfs_mkfs_opts opts = { .size = 64ull << 20, .time = 1700000000 };
-	const char *dir = getenv("TMPDIR");
-	int fd;
 
 	setup();
-	snprintf(image, sizeof(image), "%s/cowfs-oracle-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(image);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	ck_assert_int_eq(cowfs_mkfs(image, &opts), 0);
+	ck_assert_int_eq(testlib_temp_image(image, sizeof(image), "oracle", &opts), 0);
 }
 
 static void image_teardown(void)
@@ -711,11 +706,5 @@ static Suite *oracle_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(oracle_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(oracle_suite());
 }

@@ -13,18 +13,13 @@
 #include "cowfs/expect.h"
 #include "cowfs/replay.h"
 #include "cowfs/trace.h"
+#include "testlib.h"
 
 static char image[4096], trace[4096];
 
 static void tmpname(char *buf, size_t size, const char *what)
 {
-	const char *dir = getenv("TMPDIR");
-	int fd;
-
-	snprintf(buf, size, "%s/cowfs-replay-%s-XXXXXX", dir && *dir ? dir : "/tmp", what);
-	fd = mkstemp(buf);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	ck_assert_int_eq(testlib_temp_file(buf, size, what), 0);
 }
 
 static void setup(void)
@@ -301,11 +296,5 @@ static Suite *replay_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(replay_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(replay_suite());
 }

@@ -11,6 +11,7 @@
 
 #include "cowfs/error.h"
 #include "cowfs/trace.h"
+#include "testlib.h"
 
 #define MAX_OPS 64
 
@@ -984,11 +985,5 @@ static Suite *trace_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(trace_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(trace_suite());
 }

@@ -12,6 +12,7 @@
 #include "cowfs/error.h"
 #include "util/crc32c.h"
 #include "util/rbtree.h"
+#include "testlib.h"
 
 /* xorshift64*: the tests are reproducible, and each takes its own seed. */
 static uint64_t rnd_state;
@@ -581,11 +582,5 @@ static Suite *util_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(util_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(util_suite());
 }
