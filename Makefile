@@ -4,6 +4,7 @@
 #   make               build libfs.a and the commands (cowmkfs cowreplay cowfsck cowdump)
 #   make demo          run the main job end to end on the bundled data
 #   make check         build with -Werror, run the unit suites (Check, TAP) and the regression cases
+#   make check-valgrind  the unit suites under valgrind (slow; CI runs it)
 #   make install       install commands and man pages under $(DESTDIR)$(PREFIX)
 #   make clean
 #
@@ -240,6 +241,14 @@ check: check-deps all $(UNIT_TESTS) $(TEST_TOOLS)
 	@LC_ALL=C ./tests/run-unit $(UNIT_TESTS)
 	@LC_ALL=C ./tests/run-regress
 
+# The unit suites under valgrind (no fork, so valgrind sees the tests themselves).
+check-valgrind: check-deps all $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do \
+	  echo "  VALGRIND $$t"; \
+	  CK_FORK=no CK_DEFAULT_TIMEOUT=1200 CK_VERBOSITY=minimal valgrind -q --error-exitcode=99 \
+	    --leak-check=full --errors-for-leak-kinds=definite ./$$t; \
+	done; echo "valgrind: clean"
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(COMMANDS) $(DESTDIR)$(BINDIR)/
@@ -250,7 +259,7 @@ clean:
 	rm -f $(TEST_TOOLS)
 	find . -name '*.o' -delete -o -name '*.d' -delete
 
-.PHONY: all demo check check-deps install clean
+.PHONY: all demo check check-valgrind check-deps install clean
 .DELETE_ON_ERROR:
 
 -include $(shell find libfs cmd tests -name '*.d' 2>/dev/null)
