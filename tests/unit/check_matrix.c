@@ -40,29 +40,7 @@ static void teardown(void)
 
 static void put_trace(const char *text)
 {
-	FILE *f = fopen(trace, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	testlib_put_file(trace, text);
 }
 
 static const char *find_name(const char *name)
@@ -217,8 +195,8 @@ START_TEST(test_copy_keeps_bytes_and_holes)
 	struct stat st, si;
 
 	ck_assert_int_eq(cowfs_replay_copy_image(image, copy), 0);
-	a = slurp(image, &na);
-	b = slurp(copy, &nb);
+	a = testlib_slurp(image, &na);
+	b = testlib_slurp(copy, &nb);
 	ck_assert_uint_eq(na, nb);
 	ck_assert_int_eq(memcmp(a, b, na), 0);
 	free(a);
@@ -302,7 +280,7 @@ START_TEST(test_matrix_seed_b_by_kernel_history)
 
 	ops.arg = r;
 	put_trace(seed_b);
-	before = slurp(image, &n0);
+	before = testlib_slurp(image, &n0);
 	ck_assert_int_eq(cowfs_replay_matrix(trace, image, &mo, &ops, &err), 3);
 	ck_assert_int_eq(r->n, cowfs_profile_count());
 	for (int i = 0; i < r->n; i++) {
@@ -319,7 +297,7 @@ START_TEST(test_matrix_seed_b_by_kernel_history)
 	ck_assert_int_eq(errors_of(r, "linux-6.15-experimental"), 0);
 	ck_assert_ptr_nonnull(strstr(r->text, "linux-4.19: /f [0, 4000): expected line 3, found zeros"));
 	/* the image itself is only read */
-	after = slurp(image, &n1);
+	after = testlib_slurp(image, &n1);
 	ck_assert_uint_eq(n0, n1);
 	ck_assert_int_eq(memcmp(before, after, n0), 0);
 	free(before);

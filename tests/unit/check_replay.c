@@ -39,30 +39,7 @@ static void teardown(void)
 
 static void put_trace(const char *text)
 {
-	FILE *f = fopen(trace, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-/* The whole image, to prove it untouched. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	testlib_put_file(trace, text);
 }
 
 struct log {
@@ -163,7 +140,7 @@ END_TEST
 START_TEST(test_trace_error_untouched)
 {
 	size_t n1, n2;
-	char *before = slurp(image, &n1), *after;
+	char *before = testlib_slurp(image, &n1), *after;
 
 	ck_assert_int_eq(replay("cowtrace 1\ncreate /f\nwrite /f 0 x\n", NULL), -COWFS_ETRACE);
 	ck_assert_uint_eq(err.line, 3);
@@ -176,7 +153,7 @@ START_TEST(test_trace_error_untouched)
 	ck_assert_int_eq(replay("cowtrace 1\ncreate /f\nwrite /f 0 10\n@write.copied unlink /g\n",
 				NULL), -COWFS_EREPLAY);
 	ck_assert_uint_eq(err.line, 4);
-	after = slurp(image, &n2);
+	after = testlib_slurp(image, &n2);
 	ck_assert_uint_eq(n1, n2);
 	ck_assert(!memcmp(before, after, n1));
 	free(before);

@@ -27,6 +27,11 @@ const char *testlib_dir(void);
  * (-ENAMETOOLONG when buf is too small). */
 int testlib_temp_file(char *buf, size_t size, const char *tag);
 
+/* Write text to path, replacing it (a failure fails the test). */
+void testlib_put_file(const char *path, const char *text);
+/* The whole file at path, malloc'd with a NUL after its *len bytes. */
+char *testlib_slurp(const char *path, size_t *len);
+
 /* An anonymous read-write stream in testlib_dir(): tmpfile(3) ignores $TMPDIR. */
 FILE *testlib_tmpfile(void);
 
